@@ -1,0 +1,384 @@
+"""Expected Stripe errors: what status, ``type``, ``code`` and ``param`` a bad request gets,
+and how strongly each of those is established (stripe-tokens.md §0).
+
+Every error the contract knows is built by a factory here, so the server, the checks,
+the generators and the fixture files all say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+FIELDS = ("status", "type", "code", "param")
+
+
+class Strength(str, Enum):
+    """How a rule is asserted: [SDK]/[FIX]/[DOC]/[ISSUE] hard, [INF] warning, else not at all."""
+
+    HARD = "hard"
+    WARNING = "warning"
+    NOT_ASSERTED = "not_asserted"
+
+
+def _fs(spec: str) -> frozenset[str]:
+    return frozenset(spec.split())
+
+
+@dataclass(frozen=True)
+class ExpectedError:
+    """The error Stripe gives for one bad request, field by field with its strength.
+
+    ``hard`` and ``warn`` name which of status/type/code/param are asserted as hard
+    failures or as warnings; a field in neither is not asserted (not established).
+    ``reject`` says whether a 2xx answer (a token minted) is itself a failure.
+    """
+
+    status: int
+    type: str
+    code: str | None = None
+    param: str | None = None
+    message: str | None = None
+    hard: frozenset[str] = frozenset()
+    warn: frozenset[str] = frozenset()
+    reject: Strength = Strength.HARD
+    basis: str = ""
+    decline_code: str | None = None
+    alt_statuses: tuple[int, ...] = ()
+    """Other statuses that are equally right (e.g. 401 or 403 for a publishable key on GET)."""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def strength(self) -> Strength:
+        """The strongest assertion made about this error."""
+        if self.hard:
+            return Strength.HARD
+        if self.warn or self.reject is Strength.WARNING:
+            return Strength.WARNING
+        return self.reject
+
+    def field_strength(self, name: str) -> Strength:
+        """How the field ``name`` (status/type/code/param) is asserted."""
+        if name in self.hard:
+            return Strength.HARD
+        if name in self.warn:
+            return Strength.WARNING
+        return Strength.NOT_ASSERTED
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body Stripe would send: ``{"error": {...}}``, null attributes left out."""
+        err: dict[str, Any] = {"type": self.type}
+        if self.code:
+            err["code"] = self.code
+            err["doc_url"] = "https://stripe.com/docs/error-codes/" + self.code.replace("_", "-")
+        if self.decline_code:
+            err["decline_code"] = self.decline_code
+        if self.message:
+            err["message"] = self.message
+        if self.param is not None:
+            err["param"] = self.param
+        return {"error": err}
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``expect`` record used in fixture files and reports."""
+        error: dict[str, Any] = {"type": self.type}
+        for name in ("code", "param"):
+            value = getattr(self, name)
+            if value is not None and self.field_strength(name) is not Strength.NOT_ASSERTED:
+                error[name] = value
+        if self.decline_code:
+            error["decline_code"] = self.decline_code
+        out: dict[str, Any] = {
+            "status": self.status,
+            "error": error,
+            "strength": self.strength.value,
+        }
+        if self.alt_statuses:
+            out["also_acceptable_statuses"] = list(self.alt_statuses)
+        weak = sorted(f for f in FIELDS if self.field_strength(f) is Strength.WARNING)
+        if weak and self.hard:
+            out["warning_fields"] = weak
+        return out
+
+    def mismatches(self, status: int, body: Any) -> list[tuple[str, Strength, str]]:
+        """Compare an actual answer with this expectation.
+
+        Returns ``(field, strength, description)`` for each asserted field that differs.
+        """
+        out: list[tuple[str, Strength, str]] = []
+        err = body.get("error") if isinstance(body, dict) else None
+        err = err if isinstance(err, dict) else {}
+        actual = {
+            "status": status,
+            "type": err.get("type"),
+            "code": err.get("code"),
+            "param": err.get("param"),
+        }
+        for name in FIELDS:
+            strength = self.field_strength(name)
+            if strength is Strength.NOT_ASSERTED:
+                continue
+            want = getattr(self, name)
+            if name == "status":
+                if status == want or status in self.alt_statuses:
+                    continue
+            elif actual[name] == want:
+                continue
+            out.append((name, strength, f"{name}: expected {want!r}, got {actual[name]!r}"))
+        return out
+
+    def with_strength(
+        self, hard: str = "", warn: str = "", reject: Strength | None = None
+    ) -> ExpectedError:
+        """A copy with other field strengths (used where a source is weaker than usual)."""
+        return replace(self, hard=_fs(hard), warn=_fs(warn), reject=reject or self.reject)
+
+
+# --- factories: one per error shape -------------------------------------------------------
+
+IRE = "invalid_request_error"
+CARD_ERROR = "card_error"
+
+
+def parameter_missing(path: str, *, strong: bool) -> ExpectedError:
+    """Required key absent: 400 parameter_missing [DOC changelog 2015-10-12][ISSUE]."""
+    e = ExpectedError(
+        400,
+        IRE,
+        "parameter_missing",
+        path,
+        f"Missing required param: {path}.",
+        basis="[DOC: changelog 2015-10-12] [ISSUE: stripe/stripe-react-native#951]",
+    )
+    return (
+        e.with_strength(hard="status type code param")
+        if strong
+        else e.with_strength(hard="", warn="status type code param", reject=Strength.WARNING)
+    )
+
+
+def parameter_unknown(path: str, *, top_level: bool) -> ExpectedError:
+    """Unknown key: 400 parameter_unknown; bracket ``param`` for nested keys is [INF]."""
+    e = ExpectedError(
+        400,
+        IRE,
+        "parameter_unknown",
+        path,
+        f"Received unknown parameter: {path}",
+        basis="[DOC: changelog 2015-10-12] [ISSUE: stripe/stripe-cli#722, aquaron/Business-Stripe#1]",
+    )
+    if top_level:
+        return e.with_strength(hard="status type code param")
+    return e.with_strength(hard="status type code", warn="param")
+
+
+def parameter_invalid_empty(path: str) -> ExpectedError:
+    """Empty string where it cannot unset: 400 parameter_invalid_empty [SDK][ISSUE]."""
+    msg = (
+        f"You passed an empty string for '{path}'. We assume empty values are an attempt to "
+        f"unset a parameter; however '{path}' cannot be unset. You should remove '{path}' "
+        "from your request or supply a non-empty value."
+    )
+    return ExpectedError(
+        400,
+        IRE,
+        "parameter_invalid_empty",
+        path,
+        msg,
+        basis="[SDK] [ISSUE: stripe/stripe-dotnet#1828]",
+    ).with_strength(hard="status type code param")
+
+
+def parameter_invalid_integer(path: str, value: str) -> ExpectedError:
+    """Non-integer in an integer field: 400 parameter_invalid_integer [ISSUE]."""
+    return ExpectedError(
+        400,
+        IRE,
+        "parameter_invalid_integer",
+        path,
+        f"Invalid integer: {value[:50]}",
+        basis="[ISSUE: beam-community/stripity-stripe#626, stripe/stripe-cli#585]",
+    ).with_strength(hard="status type code param")
+
+
+def invalid_value(
+    path: str,
+    message: str,
+    *,
+    basis: str = "[INF]",
+    hard: str = "",
+    warn: str = "status type param",
+    reject: Strength | None = None,
+) -> ExpectedError:
+    """A 400 invalid_request_error whose code is not established (wrong type, too long, enum...)."""
+    return ExpectedError(400, IRE, None, path, message, basis=basis).with_strength(
+        hard=hard, warn=warn, reject=reject or (Strength.HARD if hard else Strength.WARNING)
+    )
+
+
+def coded_invalid(
+    path: str | None,
+    code: str,
+    message: str,
+    *,
+    basis: str,
+    hard: str,
+    warn: str,
+    reject: Strength | None = None,
+) -> ExpectedError:
+    """A 400 invalid_request_error with a code from the SDK enum, strengths given by the caller."""
+    return ExpectedError(400, IRE, code, path, message, basis=basis).with_strength(
+        hard=hard, warn=warn, reject=reject or (Strength.HARD if hard else Strength.WARNING)
+    )
+
+
+def card_error(
+    code: str,
+    param: str,
+    message: str,
+    *,
+    basis: str,
+    hard: str = "status type code param",
+    warn: str = "",
+    decline_code: str | None = None,
+) -> ExpectedError:
+    """A 402 card_error; ``param`` is the bare field name (``number``, ``cvc``) [ISSUE]."""
+    e = ExpectedError(402, CARD_ERROR, code, param, message, basis=basis, decline_code=decline_code)
+    return e.with_strength(hard=hard, warn=warn, reject=Strength.HARD if hard else Strength.WARNING)
+
+
+# --- protocol errors (auth, retrieval, idempotency, routing) ---------------------------------
+
+
+def no_api_key() -> ExpectedError:
+    """No key at all: 401 invalid_request_error [ISSUE: gadelkareem/skeleton#20]."""
+    return ExpectedError(
+        401,
+        IRE,
+        None,
+        None,
+        "You did not provide an API key. You need to provide your API key in the Authorization "
+        "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        basis="[ISSUE: gadelkareem/skeleton#20, stripe/stripe-node#1694]",
+    ).with_strength(hard="status type")
+
+
+def invalid_api_key(masked: str) -> ExpectedError:
+    """Unknown key: 401, message shows only prefix + last 4 [ISSUE: stripe/stripe-node#361]."""
+    return ExpectedError(
+        401,
+        IRE,
+        None,
+        None,
+        f"Invalid API Key provided: {masked}",
+        basis="[ISSUE: stripe/stripe-node#361]",
+    ).with_strength(hard="status type")
+
+
+def publishable_key_forbidden() -> ExpectedError:
+    """Publishable key on a secret-only call (GET of a token is [INF]): 401 or 403."""
+    return ExpectedError(
+        401,
+        IRE,
+        "secret_key_required",
+        None,
+        "This API call cannot be made with a publishable API key. Please use a secret API key. "
+        "You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.",
+        basis="[ISSUE: getlago/lago-api#3650] [INF: GET is secret-only]",
+        alt_statuses=(403,),
+    ).with_strength(warn="status type", reject=Strength.WARNING)
+
+
+def live_secret_key_forbidden(kind: str) -> ExpectedError:
+    """A live secret key may not create account/person tokens [DOC]; the error shape is [INF]."""
+    return ExpectedError(
+        400,
+        IRE,
+        None,
+        None,
+        f"In live mode, {kind} tokens can only be created with a publishable key.",
+        basis=f"[DOC: Create an {kind} token] [INF: error shape]",
+    ).with_strength(warn="status type", reject=Strength.HARD)
+
+
+def live_mode_test_card() -> ExpectedError:
+    """A known test card in live mode [ISSUE: mitchgavan/serverless-shop-tutorial#7]."""
+    return card_error(
+        "card_declined",
+        "",
+        "Your card was declined. Your request was in live mode, but used a known test card.",
+        basis="[ISSUE: mitchgavan/serverless-shop-tutorial#7]",
+        decline_code="live_mode_test_card",
+    )
+
+
+def no_such_token(token_id: str) -> ExpectedError:
+    """Unknown id on GET: 404 resource_missing [ISSUE][DOC: Errors status table]."""
+    return ExpectedError(
+        404,
+        IRE,
+        "resource_missing",
+        "token",
+        f"No such token: '{token_id}'",
+        basis="[ISSUE: drastik/com.drastikbydesign.stripe#76] [DOC: Errors]",
+    ).with_strength(hard="status type code", warn="param")
+
+
+def idempotency_mismatch(key: str) -> ExpectedError:
+    """Same Idempotency-Key, other parameters: 400 idempotency_error [DOC]."""
+    return ExpectedError(
+        400,
+        "idempotency_error",
+        None,
+        None,
+        "Keys for idempotent requests can only be used with the same parameters they were first "
+        f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
+        basis="[DOC: Idempotent requests]",
+    ).with_strength(hard="status type")
+
+
+def idempotency_in_use() -> ExpectedError:
+    """Same key while the first request still runs: 409 idempotency_key_in_use [DOC][SDK]."""
+    return ExpectedError(
+        409,
+        IRE,
+        "idempotency_key_in_use",
+        None,
+        "There is currently another in-progress request using this Idempotent Key "
+        "(that probably means you submitted twice, and the other request is still "
+        "going through). Please try again later.",
+        basis="[DOC: Errors 409 row] [SDK enum]",
+    ).with_strength(hard="status code")
+
+
+def unrecognized_url(method: str, path: str) -> ExpectedError:
+    """Unknown route or method. Only 'JSON error, no 5xx' is asserted (shape not established)."""
+    return ExpectedError(
+        404,
+        IRE,
+        None,
+        None,
+        f"Unrecognized request URL ({method}: {path[:200]}). Please see "
+        "https://stripe.com/docs or we can help at https://support.stripe.com/.",
+        basis="[INF]",
+    ).with_strength(reject=Strength.NOT_ASSERTED)
+
+
+def body_too_large(limit: int) -> ExpectedError:
+    """Request body over the server's limit (our reference server's own rule)."""
+    return ExpectedError(
+        413,
+        IRE,
+        None,
+        None,
+        f"Request body too large: the limit is {limit} bytes.",
+        basis="[INF: contracttk reference server]",
+    ).with_strength(reject=Strength.NOT_ASSERTED)
+
+
+def malformed_body(detail: str) -> ExpectedError:
+    """A form body that cannot be parsed (bad key syntax, bad UTF-8, conflicting keys)."""
+    return ExpectedError(
+        400, IRE, None, None, f"Invalid request body: {detail}", basis="[INF]"
+    ).with_strength(warn="status type", reject=Strength.WARNING)

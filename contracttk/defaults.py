@@ -1,0 +1,27 @@
+"""Default keys and ports shared by the reference server, the fuzz engine and the plugin.
+
+Kept dependency-free so the pytest plugin can import it at no cost. The keys are
+placeholders of contracttk's own reference server, not Stripe credentials.
+"""
+
+from __future__ import annotations
+
+DEFAULT_PORT = 12111
+DEFAULT_SECRET_KEY = "sk_test_contracttk_secret"
+DEFAULT_PUBLISHABLE_KEY = "pk_test_contracttk_publishable"
+# Live-mode placeholders: the reference server knows them so live-mode rules can be tested;
+# `contracttk fuzz` still refuses live keys unless --allow-live-keys is given.
+DEFAULT_LIVE_SECRET_KEY = "sk_live_placeholder_contracttk"
+DEFAULT_LIVE_PUBLISHABLE_KEY = "pk_live_placeholder_contracttk"
+DEFAULT_KEYS = (
+    DEFAULT_SECRET_KEY,
+    DEFAULT_PUBLISHABLE_KEY,
+    DEFAULT_LIVE_SECRET_KEY,
+    DEFAULT_LIVE_PUBLISHABLE_KEY,
+)
+
+# Exit codes of every contracttk command (design §3).
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_TARGET = 3
