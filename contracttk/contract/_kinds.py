@@ -123,7 +123,8 @@ def key_from_authorization(header: str | None) -> str | None:
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            # ValueError: b64decode refuses non-ASCII text (headers arrive as latin-1).
             return None
         user = decoded.split(":", 1)[0]
         return user or None
