@@ -1,0 +1,600 @@
+"""Tests for ``contracttk fixtures dump`` / ``verify`` and the engine behind them.
+
+Records are judged by the contract model, not by the dump's own code: a valid record
+must be accepted by the oracle (``evaluate_create`` with the dump's ``as_of``), an
+invalid one must earn exactly its catalogue entry as the first finding, and its
+``expect`` must be that entry's ``ExpectedError.to_json()``. Files are read back with the
+standard ``json`` module and checksums recomputed with ``hashlib``.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracttk.cli import main
+from contracttk.contract import (
+    KIND_NAMES,
+    evaluate_create,
+    get_violation,
+    violations_for,
+)
+from contracttk.encoding import decode, encode
+from contracttk.fixtures_dump import DumpOptions, dump
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "fixtures"
+# The command that made the committed sample (see fixtures/manifest.json).
+SAMPLE_ARGS = [
+    "--seed", "1", "--valid", "2", "--invalid", "20", "--format", "jsonl",
+    "--as-of", "2026-11-27",
+]  # fmt: skip
+AS_OF = date(2026, 11, 27)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def run(*args: str) -> Any:
+    """Invoke ``contracttk`` in-process (stdout and stderr kept apart)."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def folder_sha(folder: Path) -> str:
+    """sha256 over every file's relative path and bytes."""
+    sha = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            sha.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return sha.hexdigest()
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Temporary folders the dump may have left beside its target."""
+    return sorted(p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+@pytest.fixture(scope="module")
+def full_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All kinds, the whole catalogue once each, two valid records per kind (jsonl)."""
+    out = tmp_path_factory.mktemp("full") / "dump"
+    dump(out, DumpOptions(valid=3, seed=7, as_of=AS_OF))
+    return out
+
+
+# --- records ------------------------------------------------------------------------------------
+
+
+def test_records_have_the_documented_fields(full_dump: Path) -> None:
+    for kind in KIND_NAMES:
+        for rec in read_jsonl(full_dump / f"{kind}.jsonl"):
+            assert rec["token_type"] == kind
+            assert rec["body"] == encode(rec["params"])
+            assert decode(rec["body"]) == decode(encode(rec["params"]))
+            keys = ["id", "token_type", "valid", "params", "body", "expect"]
+            if not rec["valid"]:
+                keys[3:3] = ["violation", "description"]
+            assert list(rec) == keys
+
+
+def test_valid_records_are_accepted_by_the_oracle(full_dump: Path) -> None:
+    for kind in KIND_NAMES:
+        valid = [r for r in read_jsonl(full_dump / f"{kind}.jsonl") if r["valid"]]
+        assert len(valid) == 3
+        for rec in valid:
+            assert list(rec["params"]) == [kind]
+            verdict = evaluate_create(rec["params"], today=AS_OF)
+            assert verdict.accepted, (rec["id"], verdict.findings)
+            # ...and after the round trip through the wire format.
+            assert evaluate_create(decode(rec["body"]), today=AS_OF).accepted
+            assert rec["expect"] == {"status": 200}
+
+
+def test_invalid_records_earn_their_catalogue_error(full_dump: Path) -> None:
+    for kind in KIND_NAMES:
+        for rec in read_jsonl(full_dump / f"{kind}.jsonl"):
+            if rec["valid"]:
+                continue
+            violation = get_violation(rec["violation"])
+            assert violation.kind in (None, kind)
+            assert rec["description"] == violation.description
+            assert rec["expect"] == violation.expected.to_json()
+            first = evaluate_create(decode(rec["body"]), today=AS_OF).first
+            assert first is not None and first.violation == rec["violation"], rec["id"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    kind=st.sampled_from(KIND_NAMES),
+    seed=st.integers(0, 2**64),
+    locale=st.sampled_from(["en_US", "de_DE", "ja_JP", "fr_FR"]),
+    as_of=st.dates(date(2000, 1, 1), date(2090, 12, 31)),
+)
+def test_any_seed_locale_and_day_gives_oracle_consistent_records(
+    tmp_path_factory: pytest.TempPathFactory, kind: str, seed: int, locale: str, as_of: date
+) -> None:
+    out = tmp_path_factory.mktemp("prop") / "d"
+    # The whole catalogue of the kind (invalid=None) on a base drawn from this seed.
+    dump(out, DumpOptions(kinds=(kind,), valid=4, seed=seed, locale=locale, as_of=as_of))
+    for rec in read_jsonl(out / f"{kind}.jsonl"):
+        verdict = evaluate_create(decode(rec["body"]), today=as_of)
+        if rec["valid"]:
+            assert verdict.accepted, (rec["id"], verdict.findings)
+        else:
+            assert verdict.first is not None and verdict.first.violation == rec["violation"]
+
+
+def test_every_catalogue_entry_appears_in_catalogue_order(full_dump: Path) -> None:
+    for kind in KIND_NAMES:
+        names = [r["violation"] for r in read_jsonl(full_dump / f"{kind}.jsonl") if not r["valid"]]
+        assert names == [v.name for v in violations_for(kind)]
+        # Key-rule entries (live keys) are not payload properties: left out.
+        assert all(get_violation(n).requires is None for n in names)
+
+
+@settings(max_examples=15, deadline=None)
+@given(kind=st.sampled_from(["pii", "cvc_update", "bank_account"]), n=st.integers(0, 60))
+def test_invalid_counts_round_robin(
+    tmp_path_factory: pytest.TempPathFactory, kind: str, n: int
+) -> None:
+    out = tmp_path_factory.mktemp("rr") / "d"
+    dump(out, DumpOptions(kinds=(kind,), valid=0, invalid=n, seed=3, as_of=AS_OF))
+    names = [r["violation"] for r in read_jsonl(out / f"{kind}.jsonl")]
+    catalogue = [v.name for v in violations_for(kind)]
+    assert len(names) == n
+    # No entry repeats before every entry has appeared once; counts differ by at most one.
+    assert len(set(names[: len(catalogue)])) == min(n, len(catalogue))
+    counts = Counter(names)
+    if n >= len(catalogue):
+        assert set(counts) == set(catalogue)
+    assert max(counts.values(), default=0) - min(counts.values(), default=0) <= 1
+
+
+def test_as_of_pins_card_expiry(tmp_path: Path) -> None:
+    far = date(2071, 3, 1)
+    dump(tmp_path / "a", DumpOptions(kinds=("card",), valid=8, invalid=0, seed=1, as_of=far))
+    for rec in read_jsonl(tmp_path / "a" / "card.jsonl"):
+        assert evaluate_create(rec["params"], today=far).accepted
+        # Judged on another day the same cards expire too far ahead, or (two-digit years) in the past.
+        verdict = evaluate_create(rec["params"], today=date(2010, 1, 1))
+        assert not verdict.accepted
+        assert verdict.first is not None and verdict.first.violation.startswith("card[exp_year]")
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["as_of"] == "2071-03-01"
+
+
+# --- determinism --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "form"])
+def test_same_seed_same_bytes(tmp_path: Path, fmt: str) -> None:
+    args = [*"--seed 42 --valid 3 --invalid 12 --as-of 2030-01-01 --format".split(), fmt]
+    for name in ("a", "b"):
+        assert run("fixtures", "dump", "--out", str(tmp_path / name), *args).exit_code == 0
+    assert folder_sha(tmp_path / "a") == folder_sha(tmp_path / "b")
+
+
+def test_other_seed_other_valid_payloads(tmp_path: Path) -> None:
+    for seed in ("1", "2"):
+        run("fixtures", "dump", "--out", str(tmp_path / seed), "--seed", seed, "--type", "card",
+            "--valid", "5", "--invalid", "0", "--as-of", "2030-01-01")  # fmt: skip
+    assert (tmp_path / "1" / "card.jsonl").read_bytes() != (
+        tmp_path / "2" / "card.jsonl"
+    ).read_bytes()
+
+
+def test_kind_files_do_not_depend_on_other_kinds(tmp_path: Path, full_dump: Path) -> None:
+    dump(tmp_path / "one", DumpOptions(kinds=("person",), valid=3, seed=7, as_of=AS_OF))
+    assert (tmp_path / "one" / "person.jsonl").read_bytes() == (
+        full_dump / "person.jsonl"
+    ).read_bytes()
+
+
+def test_random_seed_is_printed_and_reproduces(tmp_path: Path) -> None:
+    result = run("fixtures", "dump", "--out", str(tmp_path / "a"), "--type", "pii", "--valid", "4",
+                 "--as-of", "2030-01-01")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    seed = re.search(r"^seed: (\d+)$", result.stderr, re.M)
+    assert seed and result.stdout == ""
+    run("fixtures", "dump", "--out", str(tmp_path / "b"), "--type", "pii", "--valid", "4",
+        "--as-of", "2030-01-01", "--seed", seed.group(1))  # fmt: skip
+    assert folder_sha(tmp_path / "a") == folder_sha(tmp_path / "b")
+
+
+# --- formats and manifest -----------------------------------------------------------------------
+
+
+def test_formats_hold_the_same_records(tmp_path: Path) -> None:
+    common = DumpOptions(kinds=("card", "cvc_update"), valid=2, invalid=5, seed=5, as_of=AS_OF)
+    outs = {}
+    for fmt in ("json", "jsonl", "form"):
+        outs[fmt] = tmp_path / fmt
+        dump(outs[fmt], DumpOptions(**{**common.__dict__, "format": fmt}))
+    for kind in ("card", "cvc_update"):
+        lines = read_jsonl(outs["jsonl"] / f"{kind}.jsonl")
+        raw = (outs["json"] / f"{kind}.json").read_text(encoding="utf-8")
+        assert json.loads(raw) == lines
+        for rec in lines:
+            body = (outs["form"] / kind / f"{rec['id']}.form").read_bytes()
+            assert body == rec["body"].encode()
+    index = json.loads((outs["form"] / "index.json").read_text())
+    assert [e["id"] for e in index] == [
+        r["id"] for k in ("card", "cvc_update") for r in read_jsonl(outs["jsonl"] / f"{k}.jsonl")
+    ]
+    for entry in index:
+        assert (outs["form"] / entry["file"]).is_file()
+        assert ("violation" in entry) is (not entry["valid"])
+        assert (
+            entry["expect"]["status"] == 200 if entry["valid"] else entry["expect"]["status"] >= 400
+        )
+
+
+def test_empty_json_array(tmp_path: Path) -> None:
+    dump(
+        tmp_path / "d", DumpOptions(kinds=("pii",), valid=0, invalid=0, format="json", as_of=AS_OF)
+    )
+    assert json.loads((tmp_path / "d" / "pii.json").read_text()) == []
+
+
+def test_manifest_lists_every_file_with_its_sha256(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    dump(
+        out,
+        DumpOptions(kinds=("pii", "card"), valid=1, invalid=3, seed=9, format="form", as_of=AS_OF),
+    )
+    raw = (out / "manifest.json").read_text()
+    manifest = json.loads(raw)
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(manifest["files"]) == on_disk - {"manifest.json"}
+    for rel, sha in manifest["files"].items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha
+        assert not rel.startswith("/") and ".." not in rel.split("/")
+    assert manifest["seed"] == 9 and manifest["as_of"] == "2026-11-27"
+    assert manifest["counts"] == {
+        "card": {"valid": 1, "invalid": 3, "total": 4},
+        "pii": {"valid": 1, "invalid": 3, "total": 4},
+    }
+    assert str(tmp_path) not in raw  # no absolute paths
+    assert not re.search(r"\d{2}:\d{2}:\d{2}", raw)  # no timestamps
+
+
+def test_default_invalid_count_is_the_catalogue_size(tmp_path: Path) -> None:
+    result = run("fixtures", "dump", "--out", str(tmp_path / "d"), "--type", "cvc_update",
+                 "--valid", "0", "--seed", "1")  # fmt: skip
+    assert result.exit_code == 0
+    assert len(read_jsonl(tmp_path / "d" / "cvc_update.jsonl")) == len(violations_for("cvc_update"))
+
+
+# --- verify -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    out = tmp_path / "small"
+    dump(out, DumpOptions(kinds=("pii",), valid=2, invalid=2, seed=1, format="form", as_of=AS_OF))
+    return out
+
+
+def test_verify_clean(small: Path) -> None:
+    result = run("fixtures", "verify", str(small))
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_verify_reports_each_problem(small: Path) -> None:
+    (small / "pii" / "pii-valid-0001.form").write_bytes(b"pii%5Bid_number%5D=1")
+    (small / "pii" / "pii-invalid-0002.form").unlink()
+    (small / "notes.txt").write_text("x")
+    result = run("fixtures", "verify", str(small))
+    assert result.exit_code == 1
+    assert sorted(result.stdout.splitlines()) == [
+        "checksum mismatch: pii/pii-valid-0001.form",
+        "missing: pii/pii-invalid-0002.form",
+        "unexpected file: notes.txt",
+    ]
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        None,
+        "{not json",
+        '{"files": ["a"]}',
+        '{"files": {"/etc/passwd": "00"}}',
+        '{"files": {"../x": "00"}}',
+    ],
+)
+def test_verify_bad_manifest_exits_2(small: Path, manifest: str | None) -> None:
+    if manifest is None:
+        (small / "manifest.json").unlink()
+    else:
+        (small / "manifest.json").write_text(manifest)
+    result = run("fixtures", "verify", str(small))
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("Error: ")
+
+
+def test_verify_regenerate(small: Path) -> None:
+    assert run("fixtures", "verify", "--regenerate", str(small)).exit_code == 0
+    # Tamper consistently (file and manifest agree): only regeneration can tell.
+    target = small / "pii" / "pii-valid-0002.form"
+    target.write_bytes(b"pii%5Bid_number%5D=000000001")
+    manifest = json.loads((small / "manifest.json").read_text())
+    manifest["files"]["pii/pii-valid-0002.form"] = hashlib.sha256(target.read_bytes()).hexdigest()
+    (small / "manifest.json").write_text(json.dumps(manifest))
+    assert run("fixtures", "verify", str(small)).exit_code == 0
+    result = run("fixtures", "verify", "--regenerate", str(small))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["not reproducible: pii/pii-valid-0002.form"]
+
+
+# --- the committed sample -----------------------------------------------------------------------
+
+
+def test_committed_sample_regenerates_byte_for_byte(tmp_path: Path) -> None:
+    manifest = json.loads((SAMPLE / "manifest.json").read_text())
+    from importlib.metadata import version
+
+    if manifest["faker_version"] != version("faker"):
+        pytest.skip(f"sample made with Faker {manifest['faker_version']}; regenerate it")
+    result = run("fixtures", "dump", "--out", str(tmp_path / "s"), *SAMPLE_ARGS)
+    assert result.exit_code == 0, result.output
+    fresh = {
+        p.relative_to(tmp_path / "s").as_posix(): p.read_bytes()
+        for p in (tmp_path / "s").rglob("*")
+    }
+    committed = {p.relative_to(SAMPLE).as_posix(): p.read_bytes() for p in SAMPLE.rglob("*")}
+    assert fresh.keys() == committed.keys()
+    for rel, data in fresh.items():
+        assert data == committed[rel], (
+            f"fixtures/{rel} differs; regenerate: contracttk fixtures dump --out fixtures --force "
+            + " ".join(SAMPLE_ARGS)
+        )
+
+
+def test_committed_sample_verifies() -> None:
+    assert run("fixtures", "verify", str(SAMPLE)).exit_code == 0
+
+
+# --- bad input: exit 2, one line, nothing written -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--type", "cheque"], "unknown token kind 'cheque'"),
+        (["--valid", "-1"], "--valid must be a non-negative integer"),
+        (["--invalid", "-3"], "--invalid must be a non-negative integer"),
+        (["--invalid", "ten"], "--invalid must be a non-negative integer"),
+        (["--seed", "x"], "--seed must be a non-negative integer"),
+        (["--format", "xml"], "unknown format 'xml'"),
+        (["--as-of", "27/11/2026"], "--as-of must be a date"),
+        (["--as-of", "2026-02-30"], "--as-of must be a date"),
+        (["--locale", "xx_YY"], "unknown Faker locale"),
+    ],
+)
+def test_bad_flags(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run("fixtures", "dump", "--out", str(tmp_path / "d"), *args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"Error: {result.stderr[7:].strip()}"]
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_folder(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    result = run("fixtures", "dump", "--out", str(tmp_path / "afile" / "d"), "--seed", "1")
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and "cannot" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
+def test_read_only_parent(tmp_path: Path) -> None:
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o500)
+    try:
+        result = run("fixtures", "dump", "--out", str(parent / "d"), "--seed", "1")
+    finally:
+        parent.chmod(0o700)
+    assert result.exit_code == 2 and list(parent.iterdir()) == []
+
+
+def test_non_empty_folder_needs_force(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run("fixtures", "dump", "--out", str(out), "--seed", "1", "--type", "pii")
+    assert result.exit_code == 2 and "--force" in result.stderr
+    assert "seed:" not in result.stderr  # refused before any work
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    result = run("fixtures", "dump", "--out", str(out), "--seed", "1", "--type", "pii", "--force")
+    assert result.exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "pii.jsonl"]
+    assert leftovers(tmp_path) == []
+
+
+def test_empty_folder_is_used(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    assert run("fixtures", "dump", "--out", str(tmp_path / "d"), "--type", "pii").exit_code == 0
+    assert (tmp_path / "d" / "manifest.json").is_file()
+
+
+def test_force_refuses_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    result = run("fixtures", "dump", "--out", ".", "--force", "--type", "pii")
+    assert result.exit_code == 2 and (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def _cli(*args: str, **kw: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "contracttk.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+
+
+def test_subprocess_unknown_format(tmp_path: Path) -> None:
+    proc = _cli("fixtures", "dump", "--out", str(tmp_path / "d"), "--format", "yaml", cwd=tmp_path)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and out == ""
+    assert err.splitlines() == ["Error: unknown format 'yaml' (choose from json, jsonl, form)"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_full_disk_leaves_nothing(tmp_path: Path) -> None:
+    import resource
+
+    def small_disk() -> None:
+        # Files over 64 KiB fail with EFBIG, as writes on a full disk fail with ENOSPC.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+
+    proc = _cli("fixtures", "dump", "--out", str(tmp_path / "d"), "--seed", "1", "--type",
+                "account", "--valid", "50", cwd=tmp_path, preexec_fn=small_disk)  # fmt: skip
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    lines = [line for line in err.splitlines() if not line.startswith("seed: ")]
+    assert (
+        len(lines) == 1
+        and "cannot write fixtures" in lines[0]
+        and "nothing was written" in lines[0]
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
+    proc = _cli("fixtures", "dump", "--out", str(tmp_path / "d"), "--seed", "1", "--valid",
+                "10000000", "--format", "form", cwd=tmp_path)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not leftovers(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert leftovers(tmp_path), "the dump never started"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- streaming and progress ---------------------------------------------------------------------
+
+
+def _peak(tmp: Path, per_kind: int) -> int:
+    # card and account: the smallest and the largest payloads.
+    half = per_kind // 2
+    options = DumpOptions(
+        kinds=("card", "account"), valid=half, invalid=per_kind - half, seed=1, as_of=AS_OF
+    )
+    gc.collect()
+    tracemalloc.start()
+    try:
+        dump(tmp, options)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_peak_memory_does_not_grow_with_count(tmp_path: Path) -> None:
+    _peak(tmp_path / "warm", 40)  # caches (catalogue, Faker providers, key quoting) filled
+    small = _peak(tmp_path / "small", 150)
+    large = _peak(tmp_path / "large", 1500)
+    # 10x the records; holding them would cost megabytes (each record is ~1 KB of JSON).
+    assert large < small * 1.3 + 200_000, (small, large)
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    args = ["fixtures", "dump", "--seed", "1", "--type", "pii", "--valid", "6000", "--invalid", "0"]
+    result = run(*args, "--out", str(tmp_path / "piped"))
+    assert result.exit_code == 0 and "dumping" not in result.stderr
+    assert len(result.stderr.splitlines()) == 2  # "seed: 1" and the summary
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "contracttk.cli", *args, "--out", str(tmp_path / "tty")],
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        cwd=tmp_path,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"dumping" in b"".join(chunks)
+
+
+# --- replay against the reference server --------------------------------------------------------
+
+
+@pytest.mark.loopback
+def test_replay_full_dump_against_reference_server(full_dump: Path) -> None:
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    from contracttk.contract import Strength
+    from contracttk.defaults import DEFAULT_SECRET_KEY
+    from contracttk.server.runner import running_server
+
+    headers = {
+        "Authorization": f"Bearer {DEFAULT_SECRET_KEY}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    failures: list[str] = []
+    sent = 0
+    with running_server(today=AS_OF) as base_url:
+        url = urlsplit(base_url)
+        conn = HTTPConnection(url.hostname, url.port, timeout=30)
+        for kind in KIND_NAMES:
+            for rec in read_jsonl(full_dump / f"{kind}.jsonl"):
+                # The body file's exact bytes, as a QA tool would send them.
+                conn.request("POST", "/v1/tokens", body=rec["body"].encode(), headers=headers)
+                resp = conn.getresponse()
+                status, body = resp.status, json.loads(resp.read())
+                sent += 1
+                if rec["valid"]:
+                    if status != 200:
+                        failures.append(f"{rec['id']}: {status} {body}")
+                    continue
+                # The expectation comes from the catalogue, not from the record.
+                expected = get_violation(rec["violation"]).expected
+                hard = [m for m in expected.mismatches(status, body) if m[1] is Strength.HARD]
+                if hard:
+                    failures.append(f"{rec['id']} {rec['violation']}: {hard}")
+        conn.close()
+    assert sent == sum(len(violations_for(k)) + 3 for k in KIND_NAMES)
+    assert failures == []
