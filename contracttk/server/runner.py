@@ -1,0 +1,168 @@
+"""Run the reference server on a real socket with uvicorn.
+
+``serve`` is what ``contracttk serve`` runs (blocking, logs one line per request);
+``running_server`` runs it in a background thread on a free loopback port for tests, for
+``contracttk fuzz`` without a URL, and for the mutation suite.
+
+The listening socket is bound here, before uvicorn starts, for two reasons: a port in use
+becomes a clear :class:`PortInUseError` instead of uvicorn's ``sys.exit(1)`` deep inside its
+startup, and ``port=0`` gives a free port with no race between choosing and binding it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from ..defaults import DEFAULT_KEYS, DEFAULT_PORT
+from .app import DEFAULT_BODY_LIMIT, TokenApp, TokenService, create_app
+
+__all__ = ["PortInUseError", "bind_socket", "running_server", "serve"]
+
+_STARTUP_TIMEOUT = 10.0
+
+
+class PortInUseError(OSError):
+    """The host/port could not be bound (in use, not an address of this machine, no rights)."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (IPv6 when ``host`` contains a colon)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose
+    # proto says TCP, and accepted sockets inherit it. With proto 0 every answer (headers and
+    # body are two writes) waited ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        # SO_REUSEADDR only lets us rebind over TIME_WAIT leftovers; a live listener still
+        # makes bind() fail, which is what "port in use" must report.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as err:
+        sock.close()
+        raise PortInUseError(err.errno, f"cannot listen on {host}:{port}: {err.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _uvicorn_server(app: TokenApp, host: str, port: int) -> Any:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        # We log each request ourselves (without secrets); uvicorn's access log would print
+        # the full request line with its query string.
+        access_log=False,
+        log_config=None,
+        lifespan="on",
+        http="h11",
+        loop="asyncio",
+        timeout_graceful_shutdown=2,
+    )
+    return uvicorn.Server(config)
+
+
+def _base_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    db: str = ":memory:",
+    *,
+    keys: Iterable[str] = DEFAULT_KEYS,
+    body_limit: int = DEFAULT_BODY_LIMIT,
+    service_cls: type[TokenService] = TokenService,
+    today: date | None = None,
+    log_stream: Any = None,
+) -> None:
+    """Run the reference server in the foreground until interrupted.
+
+    Logs one line per request to ``log_stream`` (stderr by default): method, path, status,
+    milliseconds and request id; never a body or an ``Authorization`` header. Raises
+    :class:`PortInUseError` or :class:`~contracttk.server.storage.StorageError` before
+    serving anything when the port or the database cannot be used.
+    """
+    app = create_app(db=db, keys=keys, body_limit=body_limit, service_cls=service_cls, today=today)
+    try:
+        sock = bind_socket(host, port)
+    except PortInUseError:
+        app.db.close()
+        raise
+    handler = logging.StreamHandler(log_stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger = logging.getLogger("contracttk.server")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    bound = sock.getsockname()
+    where = _base_url(host, bound[1])
+    logger.info("contracttk reference server on %s (db %s)", where, db)
+    server = _uvicorn_server(app, host, bound[1])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        logger.removeHandler(handler)
+        sock.close()
+        app.db.close()
+
+
+@contextlib.contextmanager
+def running_server(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    db: str = ":memory:",
+    *,
+    service_cls: type[TokenService] = TokenService,
+    keys: Iterable[str] = DEFAULT_KEYS,
+    body_limit: int = DEFAULT_BODY_LIMIT,
+    today: date | None = None,
+) -> Iterator[str]:
+    """Run the reference server in a background thread; yield its base URL.
+
+    The server accepts connections when the block starts and is stopped (and its database
+    closed) when it ends. ``port=0`` picks a free port.
+    """
+    app = create_app(db=db, keys=keys, body_limit=body_limit, service_cls=service_cls, today=today)
+    try:
+        sock = bind_socket(host, port)
+    except PortInUseError:
+        app.db.close()
+        raise
+    bound_port = sock.getsockname()[1]
+    server = _uvicorn_server(app, host, bound_port)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(server.serve(sockets=[sock]))
+        except BaseException as err:  # reported to the caller below
+            failure.append(err)
+
+    thread = threading.Thread(target=run, name=f"contracttk-server-{bound_port}", daemon=True)
+    thread.start()
+    try:
+        waited = 0.0
+        while not server.started:
+            if failure or not thread.is_alive():
+                raise RuntimeError(f"reference server failed to start: {failure[:1]!r}")
+            if waited > _STARTUP_TIMEOUT:
+                raise RuntimeError("reference server did not start within 10 s")
+            threading.Event().wait(0.005)
+            waited += 0.005
+        yield _base_url(host, bound_port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        app.db.close()
