@@ -132,5 +132,7 @@ def _fill_bank_account(
     bank["fingerprint"] = fingerprint(salt, wire(source.get("account_number")))
     if bank.get("currency") is None:
         # currency is never null [SDK]; when not sent, the country's documented test currency.
+        # Countries without a test account (Stripe would refuse most of them, with an error
+        # that is not established) get "usd" [INF]: the schema says currency is never null.
         known = bank_accounts(country=wire(source.get("country")) or "??")
-        bank["currency"] = known[0].currency if known else None
+        bank["currency"] = known[0].currency if known else "usd"
