@@ -1,3 +1,505 @@
-"""contracttk's pytest plugin (entry point ``contracttk``); filled in by the conformance engine."""
+"""contracttk's pytest plugin (entry point ``contracttk``).
+
+Two parts, both free unless used:
+
+* ``stripe_faker``: a seeded Faker with contracttk's Stripe provider (fixture).
+* The conformance suite: ``pytest --contracttk-url URL`` (or ``$CONTRACTTK_URL``, or the
+  ini key ``contracttk_url``) adds the whole suite as pytest items named
+  ``contracttk::<area>::<case>`` -- no test file needed -- and the fixtures
+  ``contracttk_target`` / ``contracttk_strategies`` for test authors. Without a URL the
+  plugin registers its options and markers and does nothing else.
+
+Importing this module costs almost nothing: schemathesis, Hypothesis, Faker, jsonschema
+and requests are imported inside hooks that only run when the suite is asked for.
+"""
 
 from __future__ import annotations
+
+# --- stripe_faker: a seeded Faker with contracttk's StripeProvider ---------------------------
+# Faker and contracttk.strategies are imported inside the fixture: this module is loaded by
+# every pytest run where contracttk is installed and must stay cheap.
+import os
+import random
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+FAKER_SEED_ENV = "CONTRACTTK_FAKER_SEED"
+_FAKER_SEED_KEY = pytest.StashKey[int]()
+_FAKER_SEED_WORKER_KEY = "contracttk_faker_seed"
+
+
+def _faker_seed(config: pytest.Config) -> int:
+    """The session's Faker seed: from the xdist controller, ``$CONTRACTTK_FAKER_SEED``, or new."""
+    seed = config.stash.get(_FAKER_SEED_KEY, None)
+    if seed is not None:
+        return seed
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    raw = workerinput.get(_FAKER_SEED_WORKER_KEY, os.environ.get(FAKER_SEED_ENV, ""))
+    if raw in ("", None):
+        seed = random.SystemRandom().randrange(2**32)
+    else:
+        try:
+            seed = int(raw)
+        except ValueError:
+            raise pytest.UsageError(f"{FAKER_SEED_ENV} must be an integer, got {raw!r}") from None
+    config.stash[_FAKER_SEED_KEY] = seed
+    return seed
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Print the Faker seed so a run's ``stripe_faker`` data can be replayed."""
+    seed = _faker_seed(config)
+    return f"contracttk: stripe_faker seed {seed} (replay: {FAKER_SEED_ENV}={seed})"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: hand the controller's seed to each worker (one seed per session)."""
+    node.workerinput[_FAKER_SEED_WORKER_KEY] = _faker_seed(node.config)
+
+
+@pytest.fixture
+def stripe_faker(request: pytest.FixtureRequest) -> Faker:
+    """A ``Faker`` with :class:`contracttk.strategies.StripeProvider`, seeded per test.
+
+    The seed mixes the session seed (see the report header) with the test's node id, so a
+    test's data does not depend on which tests ran before it, and a run replays exactly.
+    """
+    from contracttk.strategies import add_providers
+    from faker import Faker
+
+    fake = Faker()
+    fake.seed_instance(f"{_faker_seed(request.config)}:{request.node.nodeid}")
+    return add_providers(fake)
+
+
+# --- the conformance suite -------------------------------------------------------------------
+# Module level holds only what pytest needs before it knows whether the suite is wanted
+# (options, markers, the item class); the engine is imported by the hooks of
+# :class:`_ContractSession`, a plugin object registered only when a URL is given.
+
+_ENV = {
+    "url": "CONTRACTTK_URL",
+    "api_key": "CONTRACTTK_API_KEY",
+    "publishable_key": "CONTRACTTK_PUBLISHABLE_KEY",
+    "live_key": "CONTRACTTK_LIVE_KEY",
+    "max_examples": "CONTRACTTK_MAX_EXAMPLES",
+    "seed": "CONTRACTTK_SEED",
+    "report": "CONTRACTTK_REPORT",
+    "timeout": "CONTRACTTK_TIMEOUT",
+}
+_SEED_CACHE_KEY = "contracttk/seed"
+_SEED_WORKER_KEY = "contracttk_seed"
+_STATE_KEY = pytest.StashKey["_ContractSession"]()
+_PLUGIN_NAME = "contracttk-suite"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options (group ``contracttk``), each with an env var and an ini key of the same name."""
+    group = parser.getgroup("contracttk", "contracttk conformance suite")
+    opts = [
+        ("url", "URL", "base URL of the /v1/tokens API to test (enables the suite)"),
+        ("api-key", "KEY", "secret API key (default: the reference server's test key)"),
+        ("publishable-key", "KEY", "publishable key (enables the publishable-key items)"),
+        ("live-key", "KEY", "live secret key (enables the live-mode items)"),
+        ("max-examples", "N", "generated cases per generated item (default: the engine's)"),
+        ("seed", "SEED", "integer seed, or 'last' to rerun the previous run's seed"),
+        ("report", "PATH", "write the JSON report here"),
+        ("timeout", "SECONDS", "per-request timeout (default 10)"),
+    ]
+    for name, metavar, text in opts:
+        attr = name.replace("-", "_")
+        group.addoption(
+            f"--contracttk-{name}",
+            dest=f"contracttk_{attr}",
+            metavar=metavar,
+            default=None,
+            help=f"{text} [env {_ENV[attr]}, ini contracttk_{attr}]",
+        )
+        parser.addini(f"contracttk_{attr}", f"contracttk: {text}", default=None)
+    group.addoption(
+        "--contracttk-allow-live-keys",
+        dest="contracttk_allow_live_keys",
+        action="store_true",
+        default=False,
+        help="accept sk_live_/pk_live_/rk_live_ keys (refused by default)",
+    )
+
+
+def _setting(config: pytest.Config, attr: str) -> str | None:
+    """Option, then environment variable, then ini key."""
+    value = config.getoption(f"contracttk_{attr}", default=None)
+    if value in (None, ""):
+        value = os.environ.get(_ENV[attr]) or None
+    if value in (None, ""):
+        value = config.getini(f"contracttk_{attr}") or None
+    return value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker; set up the suite only when a target URL is configured."""
+    config.addinivalue_line("markers", "contracttk: an item of the contracttk conformance suite")
+    url = _setting(config, "url")
+    if not url:
+        return
+    session = _ContractSession(config, url)
+    config.stash[_STATE_KEY] = session
+    config.pluginmanager.register(session, _PLUGIN_NAME)
+
+
+def _int_setting(config: pytest.Config, attr: str, default: int, low: int) -> int:
+    raw = _setting(config, attr)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise pytest.UsageError(
+            f"--contracttk-{attr.replace('_', '-')}: not an integer: {raw!r}"
+        ) from None
+    if value < low:
+        raise pytest.UsageError(f"--contracttk-{attr.replace('_', '-')} must be at least {low}")
+    return value
+
+
+class ContractFailure(Exception):
+    """Raised by an item whose checks found hard failures; carries the redacted text."""
+
+
+class ContractItem(pytest.Item):
+    """One entry of the suite (``contracttk::card::valid`` ...), run by the engine."""
+
+    def __init__(self, *, suite_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite_name = suite_name
+        self.contracttk_result: dict[str, Any] | None = None
+        self.add_marker("contracttk")
+
+    def runtest(self) -> None:
+        """Run the item's requests and checks; fail on hard failures, skip when not applicable."""
+        state = self.config.stash[_STATE_KEY]
+        state.run(self)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+        """Our own failure text (already redacted); anything else redacted on the way out."""
+        from contracttk.plugins.redact import redact_text
+
+        if isinstance(excinfo.value, ContractFailure):
+            return str(excinfo.value)
+        state = self.config.stash.get(_STATE_KEY, None)
+        secrets = state.secrets() if state is not None else ()
+        return redact_text(str(super().repr_failure(excinfo, style=style)), secrets)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        """Location shown by pytest: the rootdir and the item's node id."""
+        return self.path, None, self.nodeid
+
+
+class _ContractCollector(pytest.Collector):
+    """The ``contracttk`` node holding the suite's items (not a file: nothing to import)."""
+
+    def collect(self) -> list[pytest.Item]:
+        from contracttk.plugins.engine import item_names
+
+        return [ContractItem.from_parent(self, name=name, suite_name=name) for name in item_names()]
+
+
+class _ContractSession:
+    """Per-process state of an active suite run, and the hooks it needs (a plugin object)."""
+
+    def __init__(self, config: pytest.Config, url: str) -> None:
+        from contracttk.defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+
+        self.config = config
+        self.url = url.rstrip("/")
+        given_key = _setting(config, "api_key")
+        self.api_key = given_key or DEFAULT_SECRET_KEY
+        # Without an explicit secret key we are talking to a reference-like server: its
+        # publishable test key is the matching default. With one, only what is given.
+        self.publishable_key = _setting(config, "publishable_key") or (
+            None if given_key else DEFAULT_PUBLISHABLE_KEY
+        )
+        self.live_key = _setting(config, "live_key")
+        allow_live = bool(config.getoption("contracttk_allow_live_keys", default=False))
+        for label, key in (
+            ("api key", self.api_key),
+            ("publishable key", self.publishable_key),
+            ("live key", self.live_key),
+        ):
+            if key and key.startswith(("sk_live_", "pk_live_", "rk_live_")) and not allow_live:
+                raise pytest.UsageError(
+                    f"contracttk: refusing the live-mode {label}; "
+                    "pass --contracttk-allow-live-keys to test with live keys"
+                )
+        self.max_examples = _int_setting(config, "max_examples", _default_max_examples(), 1)
+        timeout = _setting(config, "timeout")
+        try:
+            self.timeout = float(timeout) if timeout else 10.0
+        except ValueError:
+            raise pytest.UsageError(f"--contracttk-timeout: not a number: {timeout!r}") from None
+        self.report_path = _setting(config, "report")
+        self.seed = self._seed()
+        self.results: dict[str, dict[str, Any]] = {}
+        self.outcomes: dict[str, str] = {}
+        self.durations: dict[str, float] = {}
+        self.status = "completed"
+        self.detail: str | None = None
+        self.down: str | None = None
+        self._target: Any = None
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistHooks(self), _PLUGIN_NAME + "-xdist")
+
+    # -- settings ---------------------------------------------------------------------------
+
+    @property
+    def is_worker(self) -> bool:
+        """True inside a pytest-xdist worker."""
+        return hasattr(self.config, "workerinput")
+
+    def _seed(self) -> int:
+        import random
+
+        workerinput = getattr(self.config, "workerinput", None)
+        if workerinput is not None and _SEED_WORKER_KEY in workerinput:
+            return int(workerinput[_SEED_WORKER_KEY])
+        raw = _setting(self.config, "seed")
+        cache = getattr(self.config, "cache", None)
+        if raw == "last":
+            last = cache.get(_SEED_CACHE_KEY, None) if cache is not None else None
+            if last is None:
+                raise pytest.UsageError(
+                    "--contracttk-seed=last: no previous seed recorded "
+                    "(first run here, or the pytest cache is disabled)"
+                )
+            seed = int(last)
+        elif raw is None:
+            seed = random.SystemRandom().randrange(2**32)
+        else:
+            try:
+                seed = int(raw)
+            except ValueError:
+                raise pytest.UsageError(
+                    f"--contracttk-seed: expected an integer or 'last', got {raw!r}"
+                ) from None
+        if cache is not None:
+            cache.set(_SEED_CACHE_KEY, seed)
+        return seed
+
+    def secrets(self) -> tuple[str, ...]:
+        """The keys in use (masked wherever they would be printed)."""
+        return tuple(k for k in (self.api_key, self.publishable_key, self.live_key) if k)
+
+    @property
+    def target(self) -> Any:
+        """The engine's :class:`~contracttk.plugins.engine.Target` (built on first use)."""
+        if self._target is None:
+            from contracttk.plugins.engine import Target
+
+            self._target = Target(
+                self.url,
+                api_key=self.api_key,
+                publishable_key=self.publishable_key,
+                live_key=self.live_key,
+                timeout=self.timeout,
+            )
+        return self._target
+
+    def headline(self) -> str:
+        """One line naming the target, the key (masked) and the seed."""
+        from contracttk.plugins.redact import redact_text
+
+        return redact_text(
+            f"contracttk: target {self.url} key {self.api_key} seed {self.seed} "
+            f"max-examples {self.max_examples} (rerun: --contracttk-seed={self.seed})",
+            self.secrets(),
+        )
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run(self, item: ContractItem) -> None:
+        """Run one item through the engine and turn its result into pass / fail / skip."""
+        from contracttk.plugins import engine
+
+        if self.down is not None:
+            pytest.skip(f"target down: {self.down}")
+        result = engine.run_item(
+            item.suite_name, self.target, max_examples=self.max_examples, seed=self.seed
+        )
+        item.contracttk_result = result.to_json()
+        if result.skipped:
+            pytest.skip(result.skipped)
+        if result.down is not None:
+            # A target dying under test is a finding (exit 1), not an untestable target.
+            self.down = result.down
+            item.session.shouldstop = f"contracttk: {result.down}"
+            raise ContractFailure(
+                _failure_text(result, self.secrets()) + f"\n{result.down}; stopping the run"
+            )
+        if result.hard:
+            raise ContractFailure(_failure_text(result, self.secrets()))
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Controller only: probe the target once; an untestable one ends the run (exit 3)."""
+        if self.is_worker:
+            return
+        from contracttk.plugins.engine import preflight
+
+        problem = preflight(self.url, self.api_key)
+        if problem is not None:
+            from contracttk.plugins.redact import redact_text
+
+            self.status = "target_unavailable"
+            self.detail = redact_text(problem, self.secrets())
+            self._write_report()
+            pytest.exit(f"contracttk: target not testable: {self.detail}", returncode=3)
+
+    def pytest_report_header(self, config: pytest.Config) -> str:
+        """Target, masked key and seed at the top of the run."""
+        return self.headline()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Append the suite's items (before -k/-m deselection, which runs after us)."""
+        collector = _ContractCollector.from_parent(session, name="contracttk", nodeid="contracttk")
+        items.extend(collector.collect())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        """Attach the item's (redacted) result to its report: it travels to the xdist controller."""
+        report = yield
+        if isinstance(item, ContractItem) and call.when == "call":
+            report.contracttk = item.contracttk_result
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Controller side: collect every item's result for the summary and the JSON report."""
+        data = getattr(report, "contracttk", None)
+        if not report.nodeid.startswith("contracttk::"):
+            return
+        name = report.nodeid.removeprefix("contracttk::")
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.outcomes[name] = report.outcome
+            self.durations[name] = self.durations.get(name, 0.0) + report.duration
+        if isinstance(data, dict):
+            self.results[name] = data
+            if data.get("target_down"):
+                self.status = "target_down"
+                self.detail = data["target_down"]
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Controller: write the JSON report."""
+        if not self.is_worker and self.status != "target_unavailable":
+            self._write_report()
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
+        """The per-check table, the counts and the warnings (which never fail the run)."""
+        if self.is_worker or self.status == "target_unavailable" or not self.outcomes:
+            return
+        from contracttk.plugins.report import summary_lines
+
+        doc = self._report()
+        terminalreporter.section("contracttk summary")
+        for line in summary_lines(doc):
+            terminalreporter.write_line(line)
+        if self.report_path:
+            terminalreporter.write_line(f"report: {self.report_path}")
+        if self.status == "target_down":
+            terminalreporter.write_line(f"the target stopped answering: {self.detail}", red=True)
+
+    # -- report -----------------------------------------------------------------------------
+
+    def _report(self) -> dict[str, Any]:
+        from contracttk.plugins.report import build_report
+
+        order = {n: i for i, n in enumerate(self.outcomes)}
+        items = sorted(self.results.values(), key=lambda r: order.get(r["name"], 1 << 30))
+        return build_report(
+            items,
+            target=self.url,
+            seed=self.seed,
+            max_examples=self.max_examples,
+            status=self.status,
+            outcomes=self.outcomes,
+            durations=self.durations,
+            detail=self.detail,
+            secrets=self.secrets(),
+        )
+
+    def _write_report(self) -> None:
+        if not self.report_path:
+            return
+        from contracttk.plugins.report import write_report
+
+        write_report(self.report_path, self._report())
+
+
+class _XdistHooks:
+    """pytest-xdist only: every worker gets the controller's seed."""
+
+    def __init__(self, state: _ContractSession) -> None:
+        self.state = state
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[_SEED_WORKER_KEY] = self.state.seed
+
+
+def _default_max_examples() -> int:
+    from contracttk.plugins.engine import DEFAULT_MAX_EXAMPLES
+
+    return DEFAULT_MAX_EXAMPLES
+
+
+def _failure_text(result: Any, secrets: tuple[str, ...]) -> str:
+    from contracttk.plugins.redact import redact_text
+
+    hard = result.hard
+    total = sum(result.occurrences[f.key] for f in hard)
+    lines = [f"{len(hard)} distinct failure(s) ({total} occurrence(s)) in {result.cases} case(s):"]
+    for f in hard:
+        lines.append(f.describe() + f"\n    (seen {result.occurrences[f.key]}x)")
+    return redact_text("\n".join(lines), secrets)
+
+
+@pytest.fixture(scope="session")
+def contracttk_strategies() -> Any:
+    """The :mod:`contracttk.strategies` module (valid / invalid payload strategies)."""
+    import contracttk.strategies
+
+    return contracttk.strategies
+
+
+@pytest.fixture(scope="session")
+def contracttk_target(request: pytest.FixtureRequest) -> Any:
+    """The target given by ``--contracttk-url`` (skips the test when none is configured).
+
+    Session-scoped: ``.base_url``, ``.api_key``, ``.publishable_key``, ``.live_key``,
+    ``.seed`` and ``.session`` (a ``requests.Session`` sending the secret key).
+    """
+    state = request.config.stash.get(_STATE_KEY, None)
+    if state is None:
+        pytest.skip("contracttk: no target configured (--contracttk-url / CONTRACTTK_URL)")
+    import requests
+    from contracttk.plugins.engine import ClientTarget
+
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {state.api_key}"
+    yield ClientTarget(
+        base_url=state.url,
+        api_key=state.api_key,
+        publishable_key=state.publishable_key,
+        live_key=state.live_key,
+        seed=state.seed,
+        session=http,
+        timeout=state.timeout,
+    )
+    http.close()

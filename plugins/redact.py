@@ -1,0 +1,194 @@
+"""Redaction of secrets in everything contracttk writes or prints.
+
+Reports, curl reproductions, JUnit messages and terminal lines all pass through here
+before they leave the process. What counts as a secret comes from the contract model
+(the sensitive parameter paths of every token kind) plus patterns that need no context:
+
+* API keys (``sk_``/``pk_``/``rk_`` + ``test``/``live``) -> Stripe's own masking
+  (prefix, stars, last four);
+* card numbers: 13-19 digit runs that pass Luhn or are known test cards -> stars + last four;
+* IBANs that pass mod-97 -> country code, stars, last four;
+* values of sensitive parameters by name (``cvc``, ``number``, ``account_number``,
+  ``id_number``, ``ssn_last_4``, ``tax_id``, ...), in form bodies (raw or percent-encoded
+  brackets), JSON text and Python mappings -> stars;
+* ``Authorization: Basic`` credentials -> ``Basic ***``.
+
+Standard library plus the (stdlib-only) contract model; cheap to import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+__all__ = [
+    "MASK",
+    "mask_value",
+    "redact",
+    "redact_headers",
+    "redact_params",
+    "redact_text",
+    "sensitive_names",
+]
+
+MASK = "*"
+
+_KEY_RE = re.compile(r"\b((?:sk|pk|rk)_(?:test|live)_)([A-Za-z0-9_]+)")
+# Digit runs that may be a PAN, allowing the usual space/dash grouping inside them.
+_DIGIT_RUN_RE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+_IBAN_RE = re.compile(r"\b[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}\b")
+_BASIC_RE = re.compile(r"(?i)(\bbasic\s+)[A-Za-z0-9+/=]+")
+_BEARER_RE = re.compile(r"(?i)(\bbearer\s+)(\S+)")
+
+
+@cache
+def sensitive_names() -> frozenset[str]:
+    """Leaf names of every sensitive parameter in the model (``cvc``, ``number``, ...)."""
+    from contracttk.contract import kinds
+
+    return frozenset(path[-1] for kind in kinds().values() for path in kind.sensitive_paths)
+
+
+@cache
+def _sensitive_paths() -> frozenset[tuple[str, ...]]:
+    from contracttk.contract import kinds
+
+    return frozenset(path for kind in kinds().values() for path in kind.sensitive_paths)
+
+
+def mask_value(value: str) -> str:
+    """Stars for a secret value; keep the last four only when the value is long (a PAN)."""
+    if len(value) >= 12:
+        return MASK * (len(value) - 4) + value[-4:]
+    return MASK * max(len(value), 3)
+
+
+def _mask_key_match(m: re.Match[str]) -> str:
+    from contracttk.contract import mask_key
+
+    return mask_key(m.group(0))
+
+
+def _mask_pan_match(m: re.Match[str]) -> str:
+    from contracttk.contract.domain import is_test_card, luhn_valid
+
+    text = m.group(0)
+    digits = re.sub(r"[ -]", "", text)
+    if luhn_valid(digits) or is_test_card(digits):
+        return MASK * (len(digits) - 4) + digits[-4:]
+    return text
+
+
+def _mask_iban_match(m: re.Match[str]) -> str:
+    from contracttk.contract.domain import iban_valid
+
+    text = m.group(0)
+    try:
+        ok = iban_valid(text)
+    except Exception:  # a checksum helper must never break redaction
+        ok = False
+    return text[:2] + MASK * (len(text) - 6) + text[-4:] if ok else text
+
+
+@cache
+def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names = "|".join(sorted((re.escape(n) for n in sensitive_names()), key=len, reverse=True))
+    # form pair: a bracketed sensitive leaf (raw or %5B/%5D), then its value up to a delimiter
+    form = re.compile(
+        rf"((?:\[|%5B)(?:{names})(?:\]|%5D)=)([^&\s'\"]*)",
+        re.IGNORECASE,
+    )
+    # JSON member or Python repr: "cvc": "123" / 'cvc': '123' / "cvc": 123
+    json_ = re.compile(rf"""(["'](?:{names})["']\s*:\s*)("[^"]*"|'[^']*'|-?[0-9]+)""")
+    return form, json_
+
+
+def _mask_form(m: re.Match[str]) -> str:
+    value = m.group(2)
+    return m.group(1) + (mask_value(value) if value else value)
+
+
+def _mask_json(m: re.Match[str]) -> str:
+    raw = m.group(2)
+    if raw[:1] in "\"'":
+        inner = raw[1:-1]
+        return m.group(1) + raw[0] + (mask_value(inner) if inner else "") + raw[0]
+    return m.group(1) + '"' + mask_value(raw) + '"'
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask every secret found in ``text``; ``secrets`` are extra exact strings to hide.
+
+    Safe to apply twice (masked output contains nothing that matches again).
+    """
+    if not text:
+        return text
+    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
+        text = text.replace(secret, mask_value(secret))
+    form, json_ = _name_patterns()
+    text = form.sub(_mask_form, text)
+    text = json_.sub(_mask_json, text)
+    text = _BASIC_RE.sub(lambda m: m.group(1) + "***", text)
+    text = _KEY_RE.sub(_mask_key_match, text)
+    text = _BEARER_RE.sub(
+        lambda m: m.group(1) + (m.group(2) if "*" in m.group(2) else mask_value(m.group(2))),
+        text,
+    )
+    text = _DIGIT_RUN_RE.sub(_mask_pan_match, text)
+    text = _IBAN_RE.sub(_mask_iban_match, text)
+    return text
+
+
+def redact_params(params: Any, _keys: tuple[str, ...] = ()) -> Any:
+    """A copy of a nested parameter mapping with sensitive leaves (by model path) masked.
+
+    Any leaf whose name is a sensitive name is masked too, so a fuzzer's odd nesting
+    (``card[card][number]``) cannot smuggle a PAN past the report.
+    """
+    if isinstance(params, Mapping):
+        return {k: redact_params(v, (*_keys, str(k))) for k, v in params.items()}
+    if isinstance(params, list):
+        return [redact_params(v, _keys) for v in params]
+    if _keys and (_keys in _sensitive_paths() or _keys[-1] in sensitive_names()):
+        text = params if isinstance(params, str) else str(params)
+        return mask_value(text) if text else text
+    if isinstance(params, str):
+        return redact_text(params)
+    return params
+
+
+def redact_headers(headers: Mapping[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
+    """Headers with credentials and secrets masked (values may be str or lists of str)."""
+    secrets = tuple(secrets)
+    out: dict[str, Any] = {}
+    for name, value in headers.items():
+        if isinstance(value, (list, tuple)):
+            out[name] = [redact_text(str(v), secrets) for v in value]
+        else:
+            out[name] = redact_text(str(value), secrets)
+    return out
+
+
+def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """Redact any JSON-like value: strings through :func:`redact_text`, mappings by key."""
+    secrets = tuple(secrets)
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if (
+                str(k) in sensitive_names()
+                and isinstance(v, (str, int))
+                and not isinstance(v, bool)
+            ):
+                text = str(v)
+                out[k] = mask_value(text) if text else text
+            else:
+                out[k] = redact(v, secrets)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [redact(v, secrets) for v in value]
+    return value
