@@ -442,6 +442,15 @@ def documented_payloads(kind: str) -> list[dict[str, Any]]:
             params["card"]["number"] = card.number
             params["card"]["cvc"] = "1234"[: (cvc_lengths_for(card.number) or (3,))[0]]
             out.append(params)
+        # Non-ASCII holder data, whatever the seed: a classic crash (legacy ASCII fields).
+        unicode_card = sample_params("card")
+        unicode_card["card"].update(
+            name="José Jäggi-斉藤",
+            address_line1="Straße 1",
+            address_city="Zürich",
+            address_country="CH",
+        )
+        out.append(unicode_card)
     elif kind == "bank_account":
         for bank in bank_accounts():
             fields = {

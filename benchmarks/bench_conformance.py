@@ -1,0 +1,268 @@
+"""Benchmark a conformance run: contracttk vs plain schemathesis vs a raw HTTP loop.
+
+Usage::
+
+    python benchmarks/bench_conformance.py --quick   # contracttk --max-examples 10 (~1 min)
+    python benchmarks/bench_conformance.py           # contracttk's default max-examples
+
+Same target, same number of cases, one run. The target is the reference server
+(``contracttk serve --port 0 --db <tmp>``) on loopback, started fresh for each tool in its
+own process, so every tool meets an empty database and the numbers are counted by the
+server itself, not by the tool: requests from the server's one-line-per-request log, tokens
+created from its SQLite file.
+
+1. **contracttk**: ``contracttk fuzz URL --max-examples M --seed S --report r.json``, the
+   whole suite (valid + invalid payloads of six kinds, schemathesis fuzzing, protocol
+   items). Its request count ``N`` sets the budget of the other two.
+2. **plain schemathesis**: ``st run openapi.json --url URL -H "Authorization: Bearer ..."
+   -n N --phases fuzzing --mode positive --include-method POST --continue-on-failure``
+   on the bundled OpenAPI document from ``contracttk schema --format openapi``: N
+   schema-valid create cases with schemathesis's default checks.
+3. **raw loop**: a ``requests.Session`` posting contracttk's sample payloads (the six
+   kinds in turn, form-encoded once) N times: the ceiling of what the target can take.
+
+"Valid cases" are the ones the contract accepts (contracttk's oracle verdict, from its
+report), every case for schemathesis's positive mode (schema-valid), every post of the
+raw loop; the share is tokens created over valid cases. Output: a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from contracttk.contract import KIND_NAMES, sample_params
+from contracttk.defaults import DEFAULT_SECRET_KEY
+from contracttk.encoding import encode
+
+BIN = Path(sys.executable).parent
+_LOG_LINE = re.compile(r" (GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE|[A-Z]+) (\S+) (\d{3}) ")
+_LISTEN = re.compile(r"reference server on (http://\S+)")
+
+
+@dataclass
+class Result:
+    """One tool's run, as the server saw it."""
+
+    tool: str
+    wall_s: float
+    requests: int
+    posts: int
+    tokens: int
+    valid: int
+    exit_code: int
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Requests per second of wall time (tool start-up included)."""
+        return self.requests / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def share(self) -> float | None:
+        """Tokens created per valid case."""
+        return self.tokens / self.valid if self.valid else None
+
+
+@dataclass
+class Served:
+    """A running reference server: its URL and where its log and database are."""
+
+    url: str
+    log: Path
+    db: Path
+
+
+@contextmanager
+def reference_server(workdir: Path, name: str) -> Iterator[Served]:
+    """``contracttk serve --port 0`` in a child process with a fresh SQLite file."""
+    log = workdir / f"{name}-server.log"
+    db = workdir / f"{name}.sqlite"
+    with open(log, "w", encoding="utf-8") as sink:
+        proc = subprocess.Popen(
+            [str(BIN / "contracttk"), "serve", "--port", "0", "--db", str(db)],
+            stdout=sink,
+            stderr=sink,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        url = None
+        while url is None:
+            m = _LISTEN.search(log.read_text(encoding="utf-8"))
+            if m:
+                url = m.group(1)
+            elif proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("reference server did not start: " + log.read_text()[-2000:])
+            else:
+                time.sleep(0.05)
+        # Up once it answers HTTP at all (401 without a key is an answer).
+        while True:
+            try:
+                requests.get(url + "/v1/tokens/tok_probe", timeout=2)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield Served(url, log, db)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def server_counts(served: Served) -> tuple[int, int, int]:
+    """(requests, POST requests, tokens stored) once the server has stopped.
+
+    The readiness probe (one GET) is subtracted.
+    """
+    methods = [m.group(1) for m in _LOG_LINE.finditer(served.log.read_text(encoding="utf-8"))]
+    with sqlite3.connect(served.db) as conn:
+        tokens = int(conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0])
+    return len(methods) - 1, methods.count("POST"), tokens
+
+
+def run_contracttk(workdir: Path, max_examples: int, seed: int) -> Result:
+    """The whole contracttk suite once."""
+    report = workdir / "contracttk-report.json"
+    cwd = workdir / "contracttk-cwd"
+    cwd.mkdir()
+    with reference_server(workdir, "contracttk") as served:
+        start = time.perf_counter()
+        cmd = [str(BIN / "contracttk"), "fuzz", served.url, "--max-examples", str(max_examples)]
+        cmd += ["--seed", str(seed), "--report", str(report)]
+        proc = subprocess.run(
+            cmd,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+    total, posts, tokens = server_counts(served)
+    counts = json.loads(report.read_text(encoding="utf-8"))["counts"]
+    return Result(
+        "contracttk fuzz",
+        wall,
+        total,
+        posts,
+        tokens,
+        counts["positive_cases"],
+        proc.returncode,
+        f"{counts['failures']} failures; {counts['positive_created']} of the valid created a token",
+    )
+
+
+def run_schemathesis(workdir: Path, schema: Path, cases: int, seed: int) -> Result:
+    """Plain ``st run``: N positive-mode create cases with its default checks."""
+    cwd = workdir / "st-cwd"
+    cwd.mkdir()
+    with reference_server(workdir, "schemathesis") as served:
+        start = time.perf_counter()
+        cmd = [str(BIN / "st"), "run", str(schema), "--url", served.url]
+        cmd += ["-H", f"Authorization: Bearer {DEFAULT_SECRET_KEY}"]
+        cmd += ["-n", str(cases), "--seed", str(seed), "--phases", "fuzzing"]
+        cmd += ["--mode", "positive", "--include-method", "POST", "--continue-on-failure"]
+        cmd += ["--generation-database", "none", "--no-color"]
+        proc = subprocess.run(
+            cmd,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+    total, posts, tokens = server_counts(served)
+    return Result(
+        "schemathesis (st run)",
+        wall,
+        total,
+        posts,
+        tokens,
+        posts,
+        proc.returncode,
+        "positive mode: every case schema-valid",
+    )
+
+
+def run_raw(workdir: Path, cases: int) -> Result:
+    """``requests.Session`` posting the six sample payloads in turn, ``cases`` times."""
+    bodies = [encode(sample_params(kind)) for kind in KIND_NAMES]
+    headers = {
+        "Authorization": f"Bearer {DEFAULT_SECRET_KEY}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    with reference_server(workdir, "raw") as served:
+        with requests.Session() as session:
+            start = time.perf_counter()
+            for i in range(cases):
+                session.post(
+                    served.url + "/v1/tokens", data=bodies[i % len(bodies)], headers=headers
+                )
+            wall = time.perf_counter() - start
+    total, posts, tokens = server_counts(served)
+    return Result("raw requests loop", wall, total, posts, tokens, posts, 0, "sample payloads")
+
+
+def table(results: list[Result]) -> str:
+    """The markdown table."""
+    lines = [
+        "| tool | requests | POSTs | wall s | req/s | valid cases | tokens | valid → token | exit | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        share = f"{r.share:.1%}" if r.share is not None else "n/a"
+        lines.append(
+            f"| {r.tool} | {r.requests} | {r.posts} | {r.wall_s:.1f} | {r.rate:.0f} | {r.valid} "
+            f"| {r.tokens} | {share} | {r.exit_code} | {r.note} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the three tools and print the table; exit 1 if the reference run was not clean."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="contracttk --max-examples 10")
+    parser.add_argument("--max-examples", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=20240611)
+    args = parser.parse_args(argv)
+    max_examples = args.max_examples or (10 if args.quick else 40)
+
+    with tempfile.TemporaryDirectory(prefix="bench-conformance-") as tmp:
+        work = Path(tmp)
+        schema = work / "openapi.json"
+        with open(schema, "w", encoding="utf-8") as out:
+            subprocess.run(
+                [str(BIN / "contracttk"), "schema", "--format", "openapi"], stdout=out, check=True
+            )
+        ours = run_contracttk(work, max_examples, args.seed)
+        cases = ours.requests
+        results = [ours, run_schemathesis(work, schema, cases, args.seed), run_raw(work, cases)]
+
+    print(
+        f"Target: contracttk reference server on loopback (fresh per tool); "
+        f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; "
+        f"contracttk --max-examples {max_examples}; N = {cases} cases.\n"
+    )
+    print(table(results))
+    return 0 if ours.exit_code == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
