@@ -238,6 +238,9 @@ def _run(
             str(Path.cwd()),
             "-W",
             "ignore::pytest.PytestAssertRewriteWarning",
+            # The suite's items hold no assert statements to rewrite; rewriting every module
+            # of the pytest11 plugins' packages (hypothesis, schemathesis...) costs seconds.
+            "--assert=plain",
             "-p",
             "contracttk",
             "-o",

@@ -89,9 +89,16 @@ class Target:
             from schemathesis.python.asgi import ASGIClient
 
             return ASGIClient(self.app)
+        from urllib.parse import urlsplit
+
         import requests
 
-        return requests.Session()
+        session = requests.Session()
+        if urlsplit(self.base_url).hostname in ("127.0.0.1", "localhost", "::1"):
+            # requests scans the environment for proxy settings on every request (about a
+            # millisecond each); a loopback target never goes through a proxy.
+            session.trust_env = False
+        return session
 
     @property
     def url(self) -> str:

@@ -166,7 +166,7 @@ DEFAULT_LOCALES: tuple[str, ...] = (
 )
 """Locales used when a caller does not pick one: Stripe markets with a Faker address provider."""
 
-POOL_SIZE = 128
+POOL_SIZE = 64
 # Kana/Kanji fields are Japanese whatever the payload's locale.
 _JA = "ja_JP"
 
