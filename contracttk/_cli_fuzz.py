@@ -41,7 +41,13 @@ def _check_output_path(flag: str, path: str | None) -> Path | None:
         raise BadInputError(f"{flag} {path}: is a directory")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise BadInputError(f"{flag} {path}: folder {parent} does not exist")
+        # CI steps write reports into a fresh folder (out/junit.xml): create it.
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise BadInputError(
+                f"{flag} {path}: cannot create folder {parent} ({err.strerror})"
+            ) from None
     if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise BadInputError(f"{flag} {path}: not writable")
     return p.resolve()

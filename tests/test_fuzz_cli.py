@@ -379,8 +379,8 @@ def test_live_keys_refused_without_the_flag() -> None:
         ["--no-such-flag"],
         ["--seed", "abc"],
         ["--workers", "0"],
-        ["--report", "/nonexistent-contracttk-dir/r.json"],
-        ["--junit-xml", "/nonexistent-contracttk-dir/j.xml"],
+        ["--report", "/proc/contracttk-no-such-dir/r.json"],
+        ["--junit-xml", "/proc/contracttk-no-such-dir/j.xml"],
         ["ftp://example.com"],
     ],
 )
@@ -392,3 +392,11 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 def test_report_path_that_is_a_directory_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke("--report", str(tmp_path))
     assert result.exit_code == 2 and "is a directory" in result.output
+
+
+def test_report_folder_is_created(tmp_path: Path) -> None:
+    """CI steps write into a fresh folder: ``--report out/r.json`` creates ``out``."""
+    out = tmp_path / "out" / "nested"
+    result = invoke("--report", str(out / "r.json"), "--max-examples", "2")
+    assert result.exit_code == 0, result.output
+    assert (out / "r.json").is_file()
