@@ -598,3 +598,43 @@ def test_replay_full_dump_against_reference_server(full_dump: Path) -> None:
         conn.close()
     assert sent == sum(len(violations_for(k)) + 3 for k in KIND_NAMES)
     assert failures == []
+
+
+def test_same_seed_in_two_processes_gives_identical_bytes(tmp_path: Path) -> None:
+    """Determinism across processes (different hash seeds), not only within one."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    digests = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"run{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        cmd = [
+            sys.executable,
+            "-m",
+            "contracttk.cli",
+            "fixtures",
+            "dump",
+            "--out",
+            str(out),
+            "--seed",
+            "7",
+            "--valid",
+            "3",
+            "--invalid",
+            "15",
+            "--as-of",
+            "2026-11-27",
+            "--format",
+            "jsonl",
+        ]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        h = hashlib.sha256()
+        for f in sorted(out.rglob("*")):
+            if f.is_file():
+                h.update(f.relative_to(out).as_posix().encode() + b"\0" + f.read_bytes())
+        digests.append(h.hexdigest())
+    assert digests[0] == digests[1]

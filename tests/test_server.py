@@ -455,6 +455,15 @@ def test_storage_keeps_a_hash_of_the_params_not_the_params(client: AsgiClient) -
     assert len(rows) == 1
     assert not any(isinstance(v, str) and "000000000" in v for v in rows[0])
     assert isinstance(rows[0][2], bytes) and len(rows[0][2]) == 32
+    # A bare SHA-256 of the canonical params would let anyone holding the file brute-force
+    # a 9-digit ID number: the stored digest must be keyed (not the plain hash).
+    import hashlib
+    import json
+
+    canonical = json.dumps(
+        ["/v1/tokens", {"pii": {"id_number": "000000000"}}], sort_keys=True, separators=(",", ":")
+    )
+    assert rows[0][2] != hashlib.sha256(canonical.encode("utf-8")).digest()
 
 
 # --- routing, limits, failures ----------------------------------------------------------------

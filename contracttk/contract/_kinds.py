@@ -29,6 +29,8 @@ class TokenKind:
     shared_params: tuple[str, ...]
     live_secret_may_create: bool
     """False for account/person: in live mode only a publishable key may create them [DOC]."""
+    embedded_id_prefix: str | None = None
+    """Id prefix of the embedded object: ``card_`` / ``ba_`` [FIX] §7; None without one."""
 
     @property
     def param(self) -> Param:
@@ -54,6 +56,7 @@ def kinds() -> dict[str, TokenKind]:
             embedded_object=data[name]["embedded_object"],
             shared_params=tuple(data[name]["shared_params"]),
             live_secret_may_create=name not in ("account", "person"),
+            embedded_id_prefix={"card": "card_", "bank_account": "ba_"}.get(name),
         )
         for name in KIND_NAMES
     }

@@ -121,7 +121,9 @@ def _card_rules(card: Mapping[str, Any], today: date) -> list[FieldRule]:
     number = wire(card.get("number"))
     rules = [
         FieldRule(("card", "object"), H, "[SDK]", equals="card"),
-        FieldRule(("card", "id"), H, "[FIX] §7", prefix=("card_",)),
+        FieldRule(
+            ("card", "id"), H, "[FIX] §7", prefix=(get_kind("card").embedded_id_prefix or "",)
+        ),
         FieldRule(
             ("card", "last4"), H, "[SDK] last four digits of card[number]", equals=number[-4:]
         ),
@@ -178,7 +180,12 @@ def _bank_rules(bank: Mapping[str, Any]) -> list[FieldRule]:
     account = wire(bank.get("account_number"))
     rules = [
         FieldRule(("bank_account", "object"), H, "[SDK]", equals="bank_account"),
-        FieldRule(("bank_account", "id"), H, "[FIX] §7", prefix=("ba_",)),
+        FieldRule(
+            ("bank_account", "id"),
+            H,
+            "[FIX] §7",
+            prefix=(get_kind("bank_account").embedded_id_prefix or "",),
+        ),
         FieldRule(
             ("bank_account", "last4"),
             H,

@@ -18,6 +18,7 @@ calls :meth:`TokenService.dispatch`, sends the answer and logs one line without 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -256,9 +257,13 @@ class TokenService:
     # --- idempotency ----------------------------------------------------------------------
 
     def params_hash(self, request: Request, params: Mapping[str, Any]) -> bytes:
-        """SHA-256 of the decoded parameters and the path (the record never holds params)."""
+        """Keyed hash of the decoded parameters and the path (the record never holds params).
+
+        HMAC with the database's own salt, not a plain hash: a 9-digit ID number or a
+        test card behind a bare SHA-256 could be recovered from the file by brute force.
+        """
         canonical = json.dumps([request.path, params], sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).digest()
+        return hmac.new(self.db.salt, canonical.encode("utf-8"), hashlib.sha256).digest()
 
     def idempotency_lookup(self, key: ApiKey, idem_key: str, digest: bytes) -> Response | None:
         """Replay a stored answer, refuse other params (400), or None for a new key."""

@@ -93,7 +93,7 @@ def _fill_card(
     for spec in response_fields("card"):
         if spec.get("in_token"):
             card.setdefault(spec["name"], None)
-    card["id"] = mint("card_")
+    card["id"] = mint(get_kind("card").embedded_id_prefix or "card_")
     card["fingerprint"] = fingerprint(salt, number)
     test_card = find_test_card(number)
     if card.get("brand") is None:
@@ -128,7 +128,7 @@ def _fill_bank_account(
     for spec in response_fields("bank_account"):
         if spec["type"] == "string":
             bank.setdefault(spec["name"], None)
-    bank["id"] = mint("ba_")
+    bank["id"] = mint(get_kind("bank_account").embedded_id_prefix or "ba_")
     bank["fingerprint"] = fingerprint(salt, wire(source.get("account_number")))
     if bank.get("currency") is None:
         # currency is never null [SDK]; when not sent, the country's documented test currency.
