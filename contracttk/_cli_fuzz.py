@@ -13,7 +13,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
@@ -25,7 +24,8 @@ from .defaults import (
     EXIT_OK,
 )
 from .errors import BadInputError, ContractTkError, TargetUnavailableError
-from .plugins.engine import DEFAULT_MAX_EXAMPLES
+from .plugins.engine import DEFAULT_MAX_EXAMPLES, timeout_problem, url_problem
+from .plugins.report import output_path_problem
 
 # pytest's exit codes (pytest.ExitCode), named here to keep pytest out of `--help`.
 _PYTEST_OK, _PYTEST_FAILED, _PYTEST_INTERRUPTED, _PYTEST_USAGE, _PYTEST_NO_TESTS = 0, 1, 2, 4, 5
@@ -36,39 +36,57 @@ def _check_output_path(flag: str, path: str | None) -> Path | None:
     """The output file ``path`` as a Path, or a usage error when it cannot be written."""
     if path is None:
         return None
-    p = Path(path).expanduser()
-    if p.is_dir():
-        raise BadInputError(f"{flag} {path}: is a directory")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        # CI steps write reports into a fresh folder (out/junit.xml): create it.
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise BadInputError(
-                f"{flag} {path}: cannot create folder {parent} ({err.strerror})"
-            ) from None
-    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise BadInputError(f"{flag} {path}: not writable")
-    return p.resolve()
+    problem = output_path_problem(path)
+    if problem is not None:
+        raise BadInputError(f"{flag} {path}: {problem}")
+    return Path(path).expanduser().resolve()
 
 
 def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadInputError(
-            f"URL {url!r} is not an http(s) URL", hint="e.g. contracttk fuzz http://127.0.0.1:12111"
-        )
+    problem = url_problem(url)
+    if problem is not None:
+        raise BadInputError(problem, hint="e.g. contracttk fuzz http://127.0.0.1:12111")
     return url.rstrip("/")
 
 
 def _check_seed(seed: str | None) -> None:
-    if seed is None or seed == "last":
+    if seed is None:
+        return
+    if seed == "last":
+        # Checked before anything starts: the plugin would only find out inside pytest,
+        # after the embedded server came up. pytest's cache keeps a value for the key
+        # `a/b` as JSON in `<cache_dir>/v/a/b`. (Imported here: the plugin imports pytest.)
+        from .plugins.pytest_plugin import SEED_CACHE_KEY
+
+        try:
+            int(json.loads((Path(CACHE_DIR) / "v" / SEED_CACHE_KEY).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            raise BadInputError(
+                f"--seed last: no previous seed recorded in {CACHE_DIR} here "
+                "(run once without --seed, or with --seed N, in this folder first)"
+            ) from None
         return
     try:
         int(seed)
     except ValueError:
         raise BadInputError(f"--seed {seed!r}: expected an integer or 'last'") from None
+
+
+def _cache_dir() -> Path:
+    """``.contracttk_cache`` in the working folder, or a new temp folder if it is unwritable.
+
+    The cache only keeps the last seed and report: an unwritable working folder (a
+    read-only checkout, a CI image) must not stop the run. The fallback is kept after
+    the run, so the report path printed at the end stays readable.
+    """
+    cache = Path(CACHE_DIR).resolve()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        if os.access(cache, os.W_OK):
+            return cache
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="contracttk-cache-"))
 
 
 def _refuse_live(keys: dict[str, str | None], allow: bool) -> None:
@@ -150,6 +168,9 @@ def fuzz(
     3 target not testable.
     """
     _check_seed(seed)
+    # click's FloatRange lets nan and inf through
+    if (problem := timeout_problem(timeout)) is not None:
+        raise BadInputError(f"--timeout: {problem}")
     report_path = _check_output_path("--report", report)
     junit_path = _check_output_path("--junit-xml", junit_xml)
     if workers > 1:
@@ -225,9 +246,9 @@ def _run(
     """Run the suite through pytest in an empty temp folder; return the exit code."""
     import pytest
 
-    cache_dir = Path(CACHE_DIR).resolve()
     with tempfile.TemporaryDirectory(prefix="contracttk-fuzz-") as tmp:
         root = Path(tmp)
+        cache_dir = _cache_dir()
         ini = root / "pytest.ini"
         # An empty config of our own: the user's pytest.ini / pyproject settings and
         # conftest files must not change what the suite does.

@@ -36,6 +36,7 @@ from contracttk.contract import (
     idempotency_mismatch,
     invalid_api_key,
     key_from_authorization,
+    kinds,
     malformed_body,
     mask_key,
     no_api_key,
@@ -195,6 +196,11 @@ class RequestInfo:
 
     def secrets(self) -> list[tuple[str, str]]:
         """``(where, value)`` of every secret this request carries (model paths + the key)."""
+        return list(self._secrets)
+
+    @cached_property
+    def _secrets(self) -> tuple[tuple[str, str], ...]:
+        # Cached: every curl line, report record and failure text of the request asks.
         out: list[tuple[str, str]] = []
         params = self.params
         if isinstance(params, Mapping):
@@ -202,7 +208,7 @@ class RequestInfo:
                 out.extend(sensitive_values(kind, params))
         if self.api_key:
             out.append(("API key", self.api_key))
-        return out
+        return tuple(out)
 
     def curl(self) -> str:
         """A reproducing curl command with every secret masked."""
@@ -293,7 +299,8 @@ class ResponseInfo:
         secrets = tuple(secrets)
         body: Any = self.json
         if body is INVALID_JSON:
-            body = redact_text(self.text[:4000], secrets)
+            # Redact, then cut: a cut through a PAN would leave digits no rule recognises.
+            body = redact_text(self.text, secrets)[:4000]
         else:
             body = redact(body, secrets)
         return {
@@ -363,7 +370,7 @@ class Failure:
         if self.response is not None:
             lines.append(
                 f"    got {self.response.status}: "
-                + redact_text(self.response.text[:300], secrets).replace("\n", " ")
+                + redact_text(self.response.text, secrets)[:300].replace("\n", " ")
             )
         if self.request is not None:
             curl = self.curl or ""
@@ -1006,6 +1013,12 @@ def retrieve_consistency(
 _MISSING = object()
 
 
+@cache
+def _embedded_objects() -> tuple[str, ...]:
+    """The objects a token may embed (``card``, ``bank_account``), from the model."""
+    return tuple(sorted({k.embedded_object for k in kinds().values() if k.embedded_object}))
+
+
 class UniqueIds:
     """Run-level check: no two created tokens (or embedded objects) share an id."""
 
@@ -1020,7 +1033,7 @@ class UniqueIds:
             return []
         body = response.json
         ids = [("id", body.get("id"))]
-        for obj in ("card", "bank_account"):
+        for obj in _embedded_objects():
             if isinstance(body.get(obj), dict):
                 ids.append((f"{obj}.id", body[obj].get("id")))
         out = []

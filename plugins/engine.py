@@ -52,6 +52,8 @@ __all__ = [
     "register_schemathesis",
     "run_item",
     "stripe_form_bytes",
+    "timeout_problem",
+    "url_problem",
 ]
 
 # Per generated item (fuzz items: twice this, half positive, half negative). Measured on a
@@ -63,6 +65,7 @@ DEFAULT_MAX_EXAMPLES = 60
 MAX_TRANSPORT_ERRORS = 3
 PREFLIGHT_TIMEOUT = 5.0
 MAX_FUZZ_URL = 4096  # longer generated URLs are not sent (see _fuzz)
+MIN_TIMEOUT = 0.1  # seconds; below this every request of a real target would time out
 
 
 class TargetDownError(Exception):
@@ -133,8 +136,9 @@ class ItemResult:
             key = f.key
             self.occurrences[key] += 1
             old = self.failures.get(key)
-            # Keep the smallest reproduction of each distinct failure.
-            if old is None or len(f.curl or "") < len(old.curl or ""):
+            # Keep the smallest reproduction of each distinct failure (measured on the raw
+            # request: building a redacted curl line per occurrence cost seconds).
+            if old is None or _request_size(f) < _request_size(old):
                 self.failures[key] = f
 
     @property
@@ -168,6 +172,13 @@ class ItemResult:
             "target_down": self.down,
             "seed": self.seed,
         }
+
+
+def _request_size(f: C.Failure) -> int:
+    req = f.request
+    if req is None:
+        return 0
+    return len(req.url) + len(req.body or b"") + sum(len(str(v)) for v in req.headers.values())
 
 
 # --- sending and judging ---------------------------------------------------------------------
@@ -872,12 +883,40 @@ def register_schemathesis() -> None:
 # --- pre-flight -----------------------------------------------------------------------------
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a target's base URL (one line), or None for an http(s) URL.
+
+    The one check both fronts use before anything is sent (``contracttk fuzz URL`` and
+    ``pytest --contracttk-url URL``): a typo is a usage error, not an untestable target.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError as err:
+        return f"URL {url!r} is not a valid URL ({err})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"URL {url!r} is not an http(s) URL"
+    return None
+
+
+def timeout_problem(seconds: float) -> str | None:
+    """Why ``seconds`` cannot be the per-request timeout (one line), or None when usable."""
+    import math
+
+    if not math.isfinite(seconds) or seconds < MIN_TIMEOUT:
+        return f"the timeout must be a finite number of seconds >= {MIN_TIMEOUT:g}, got {seconds:g}"
+    return None
+
+
 def preflight(base_url: str, api_key: str | None, *, timeout: float | None = None) -> str | None:
     """Can ``base_url`` be tested at all? None if so, else one line saying why not.
 
     Sends ``POST /v1/tokens`` with no body (and, if that answers something other than
     JSON, ``GET /v1/tokens/tok_contracttk_probe``): unreachable, not HTTP, hanging, or
-    non-JSON answers to both make the target untestable. Bounded: at most about
+    non-JSON answers to both make the target untestable, and so does a 401 to both when
+    ``api_key`` is given (a wrong key would fail every item). Bounded: at most about
     ``3 * timeout`` seconds whatever the target does (even trickling bytes forever).
     """
     import threading
@@ -906,6 +945,7 @@ def _probe(base_url: str, api_key: str | None, timeout: float) -> str | None:
     base = base_url.rstrip("/")
     probes = (("POST", base + "/v1/tokens"), ("GET", base + "/v1/tokens/tok_contracttk_probe"))
     last = ""
+    refused = 0
     with requests.Session() as session:
         for method, url in probes:
             try:
@@ -929,10 +969,21 @@ def _probe(base_url: str, api_key: str | None, timeout: float) -> str | None:
                 is_json = True
             except ValueError:
                 is_json = False
-            if is_json and (ctype == "application/json" or ctype.endswith("+json")):
+            json_answer = is_json and (ctype == "application/json" or ctype.endswith("+json"))
+            if json_answer and api_key and resp.status_code == 401:
+                # One 401 could be a route's own rule: ask the other probe before deciding.
+                refused += 1
+                continue
+            if json_answer:
                 return None
             shown = ctype or "without a content type"
             last = f"{method} {url.removeprefix(base)} answered {resp.status_code} {shown}"
+    if api_key and refused == len(probes):
+        from contracttk.contract import mask_key
+
+        return f"the target refuses the API key {mask_key(api_key)} (401 on every request)"
+    if refused:
+        return None  # one probe refused the key, the other answered JSON: testable
     return f"{base_url} does not answer JSON ({last}); is it a Stripe-like /v1/tokens API?"
 
 

@@ -92,7 +92,7 @@ _ENV = {
     "report": "CONTRACTTK_REPORT",
     "timeout": "CONTRACTTK_TIMEOUT",
 }
-_SEED_CACHE_KEY = "contracttk/seed"
+SEED_CACHE_KEY = "contracttk/seed"
 _SEED_WORKER_KEY = "contracttk_seed"
 _STATE_KEY = pytest.StashKey["_ContractSession"]()
 _PLUGIN_NAME = "contracttk-suite"
@@ -212,9 +212,17 @@ class _ContractSession:
     """Per-process state of an active suite run, and the hooks it needs (a plugin object)."""
 
     def __init__(self, config: pytest.Config, url: str) -> None:
+        from contracttk.plugins.engine import timeout_problem, url_problem
+        from contracttk.plugins.report import output_path_problem
+
+        from contracttk.contract import is_live_key, mask_key
         from contracttk.defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 
         self.config = config
+        # A typo is a usage error, not an untestable target (same check as `contracttk fuzz`).
+        problem = url_problem(url)
+        if problem is not None:
+            raise pytest.UsageError(f"--contracttk-url: {problem}")
         self.url = url.rstrip("/")
         given_key = _setting(config, "api_key")
         self.api_key = given_key or DEFAULT_SECRET_KEY
@@ -230,9 +238,9 @@ class _ContractSession:
             ("publishable key", self.publishable_key),
             ("live key", self.live_key),
         ):
-            if key and key.startswith(("sk_live_", "pk_live_", "rk_live_")) and not allow_live:
+            if key and is_live_key(key) and not allow_live:
                 raise pytest.UsageError(
-                    f"contracttk: refusing the live-mode {label}; "
+                    f"contracttk: refusing the live-mode {label} {mask_key(key)}; "
                     "pass --contracttk-allow-live-keys to test with live keys"
                 )
         self.max_examples = _int_setting(config, "max_examples", _default_max_examples(), 1)
@@ -241,7 +249,18 @@ class _ContractSession:
             self.timeout = float(timeout) if timeout else 10.0
         except ValueError:
             raise pytest.UsageError(f"--contracttk-timeout: not a number: {timeout!r}") from None
+        problem = timeout_problem(self.timeout)
+        if problem is not None:
+            raise pytest.UsageError(f"--contracttk-timeout: {problem}")
         self.report_path = _setting(config, "report")
+        # Checked now, by the controller (it writes the report): an unwritable path found
+        # only at the end would cost the whole run's report.
+        if self.report_path and not hasattr(config, "workerinput"):
+            problem = output_path_problem(self.report_path)
+            if problem is not None:
+                raise pytest.UsageError(f"--contracttk-report {self.report_path}: {problem}")
+        self.report_error: str | None = None
+        self._doc: dict[str, Any] | None = None
         self.seed = self._seed()
         self.results: dict[str, dict[str, Any]] = {}
         self.outcomes: dict[str, str] = {}
@@ -269,7 +288,7 @@ class _ContractSession:
         raw = _setting(self.config, "seed")
         cache = getattr(self.config, "cache", None)
         if raw == "last":
-            last = cache.get(_SEED_CACHE_KEY, None) if cache is not None else None
+            last = cache.get(SEED_CACHE_KEY, None) if cache is not None else None
             if last is None:
                 raise pytest.UsageError(
                     "--contracttk-seed=last: no previous seed recorded "
@@ -286,7 +305,7 @@ class _ContractSession:
                     f"--contracttk-seed: expected an integer or 'last', got {raw!r}"
                 ) from None
         if cache is not None:
-            cache.set(_SEED_CACHE_KEY, seed)
+            cache.set(SEED_CACHE_KEY, seed)
         return seed
 
     def secrets(self) -> tuple[str, ...]:
@@ -358,6 +377,8 @@ class _ContractSession:
             self.status = "target_unavailable"
             self.detail = redact_text(problem, self.secrets())
             self._write_report()
+            if self.report_error is not None:
+                _warn(self.config, self.report_error)
             pytest.exit(f"contracttk: target not testable: {self.detail}", returncode=3)
 
     def pytest_report_header(self, config: pytest.Config) -> str:
@@ -398,7 +419,11 @@ class _ContractSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Controller: write the JSON report."""
         if not self.is_worker and self.status != "target_unavailable":
-            self._write_report()
+            # Built once (redacting a large report takes seconds): the summary reuses it.
+            self._doc = self._report()
+            self._write_report(self._doc)
+            if self.report_error is not None:
+                _warn(self.config, self.report_error)
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
         """The per-check table, the counts and the warnings (which never fail the run)."""
@@ -406,11 +431,11 @@ class _ContractSession:
             return
         from contracttk.plugins.report import summary_lines
 
-        doc = self._report()
+        doc = self._doc if self._doc is not None else self._report()
         terminalreporter.section("contracttk summary")
         for line in summary_lines(doc):
             terminalreporter.write_line(line)
-        if self.report_path:
+        if self.report_path and self.report_error is None:
             terminalreporter.write_line(f"report: {self.report_path}")
         if self.status == "target_down":
             terminalreporter.write_line(f"the target stopped answering: {self.detail}", red=True)
@@ -434,12 +459,22 @@ class _ContractSession:
             secrets=self.secrets(),
         )
 
-    def _write_report(self) -> None:
+    def _write_report(self, doc: dict[str, Any] | None = None) -> None:
+        """Write the JSON report; a failure is one line (``report_error``), never a crash.
+
+        The run's outcome (and so the exit status) does not depend on the report file.
+        """
         if not self.report_path:
             return
         from contracttk.plugins.report import write_report
 
-        write_report(self.report_path, self._report())
+        try:
+            write_report(self.report_path, doc if doc is not None else self._report())
+        except OSError as err:
+            self.report_error = (
+                f"contracttk: could not write the report to {self.report_path}: "
+                f"{err.strerror or err}"
+            )
 
 
 class _XdistHooks:
@@ -451,6 +486,17 @@ class _XdistHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[_SEED_WORKER_KEY] = self.state.seed
+
+
+def _warn(config: pytest.Config, text: str) -> None:
+    """One red line on the terminal (stderr without a terminal reporter)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(text, red=True)
+    else:
+        import sys
+
+        print(text, file=sys.stderr)
 
 
 def _default_max_examples() -> int:

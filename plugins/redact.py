@@ -10,7 +10,10 @@ before they leave the process. What counts as a secret comes from the contract m
 * IBANs that pass mod-97 -> country code, stars, last four;
 * values of sensitive parameters by name (``cvc``, ``number``, ``account_number``,
   ``id_number``, ``ssn_last_4``, ``tax_id``, ...), in form bodies (raw or percent-encoded
-  brackets), JSON text and Python mappings -> stars;
+  brackets, also in array/hash form ``card[cvc][]=``), JSON text (also JSON inside a
+  JSON string) and Python mappings (also lists and hashes under such a name) -> stars;
+* mapping keys, which are redacted as text (a JSON body posted as a form decodes to a
+  key holding the whole JSON document);
 * ``Authorization: Basic`` credentials -> ``Basic ***``.
 
 Standard library plus the (stdlib-only) contract model; cheap to import.
@@ -35,12 +38,18 @@ __all__ = [
 
 MASK = "*"
 
-_KEY_RE = re.compile(r"\b((?:sk|pk|rk)_(?:test|live)_)([A-Za-z0-9_]+)")
+# Finds keys in free text; the shape is the one `contracttk.contract.parse_key` accepts
+# (sk/pk/rk, test/live) and every hit is masked by the contract's own `mask_key`.
+_KEY_RE = re.compile(r"\b(?:sk|pk|rk)_(?:test|live)_[A-Za-z0-9_]+")
 # Digit runs that may be a PAN, allowing the usual space/dash grouping inside them.
 _DIGIT_RUN_RE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
 _IBAN_RE = re.compile(r"\b[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}\b")
 _BASIC_RE = re.compile(r"(?i)(\bbasic\s+)[A-Za-z0-9+/=]+")
 _BEARER_RE = re.compile(r"(?i)(\bbearer\s+)(\S+)")
+# Every pattern needs one of these: "=" (form pair), ":" (JSON member), "_" (API key), a
+# digit (PAN, IBAN) or an auth scheme. Most strings of a report (keys, words) have none:
+# one search instead of seven substitutions (a large report makes ~10^6 calls).
+_MAYBE_SECRET_RE = re.compile(r"[=:_0-9]|basic|bearer", re.IGNORECASE)
 
 
 @cache
@@ -92,16 +101,29 @@ def _mask_iban_match(m: re.Match[str]) -> str:
     return text[:2] + MASK * (len(text) - 6) + text[-4:] if ok else text
 
 
+# A quote, optionally backslash-escaped (JSON text inside a JSON string: an echoed body).
+_Q = r"""\\?["']"""
+# One scalar literal: escaped-quoted, quoted, or a number.
+_SCALAR = r"""\\"[^"\\]*\\"|"[^"]*"|'[^']*'|-?[0-9]+(?:\.[0-9]+)?"""
+_SCALAR_RE = re.compile(_SCALAR)
+
+
 @cache
 def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     names = "|".join(sorted((re.escape(n) for n in sensitive_names()), key=len, reverse=True))
-    # form pair: a bracketed sensitive leaf (raw or %5B/%5D), then its value up to a delimiter
+    # form pair: a bracketed sensitive name (raw or %5B/%5D), then any bracket suffixes
+    # (array/hash form: card[cvc][]=, card%5Bcvc%5D%5B0%5D=), then the value up to a delimiter
     form = re.compile(
-        rf"((?:\[|%5B)(?:{names})(?:\]|%5D)=)([^&\s'\"]*)",
+        rf"((?:\[|%5B)(?:{names})(?:\]|%5D)(?:(?:\[|%5B)[^&=\s\[\]]*?(?:\]|%5D))*=)"
+        rf"([^&\s'\"]*)",
         re.IGNORECASE,
     )
-    # JSON member or Python repr: "cvc": "123" / 'cvc': '123' / "cvc": 123
-    json_ = re.compile(rf"""(["'](?:{names})["']\s*:\s*)("[^"]*"|'[^']*'|-?[0-9]+)""")
+    # JSON member or Python repr, the name alone or as a bracket key ("card[cvc][]"):
+    # "cvc": "123" / 'cvc': '123' / "cvc": 123 / "cvc": ["123"] / "cvc": {"x": "123"}
+    json_ = re.compile(
+        rf"""({_Q}(?:[^"'\s\\\[\]]*\[)?(?:{names})(?:\][^"'\s\\]*)?{_Q}\s*:\s*)"""
+        rf"""({_SCALAR}|\[[^\[\]{{}}]*\]|\{{[^{{}}]*\}})"""
+    )
     return form, json_
 
 
@@ -110,12 +132,22 @@ def _mask_form(m: re.Match[str]) -> str:
     return m.group(1) + (mask_value(value) if value else value)
 
 
+def _mask_literal(raw: str, quote: str) -> str:
+    """Mask one scalar literal, keeping its quoting (numbers become ``quote``-quoted)."""
+    for q in ('\\"', '"', "'"):
+        if raw.startswith(q) and raw.endswith(q) and len(raw) >= 2 * len(q):
+            inner = raw[len(q) : -len(q)]
+            return q + (mask_value(inner) if inner else "") + q
+    return quote + mask_value(raw) + quote
+
+
 def _mask_json(m: re.Match[str]) -> str:
     raw = m.group(2)
-    if raw[:1] in "\"'":
-        inner = raw[1:-1]
-        return m.group(1) + raw[0] + (mask_value(inner) if inner else "") + raw[0]
-    return m.group(1) + '"' + mask_value(raw) + '"'
+    quote = '\\"' if m.group(1).startswith("\\") else '"'
+    if raw[:1] in "[{":
+        # a list or hash under a sensitive name: every scalar inside is the secret
+        return m.group(1) + _SCALAR_RE.sub(lambda s: _mask_literal(s.group(0), quote), raw)
+    return m.group(1) + _mask_literal(raw, quote)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -127,6 +159,8 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
         return text
     for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
         text = text.replace(secret, mask_value(secret))
+    if not _MAYBE_SECRET_RE.search(text):
+        return text
     form, json_ = _name_patterns()
     text = form.sub(_mask_form, text)
     text = json_.sub(_mask_json, text)
@@ -141,19 +175,38 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+def _is_sensitive_key(key: str) -> bool:
+    """True for a sensitive name, alone or as a part of a bracket key (``card[cvc][]``)."""
+    names = sensitive_names()
+    return key in names or ("[" in key and any(p in names for p in re.findall(r"[^\[\]]+", key)))
+
+
+def _mask_all(value: Any) -> Any:
+    """Every scalar under a sensitive name masked (a secret sent as a list or hash)."""
+    if isinstance(value, Mapping):
+        # keys too: `card[cvc][123]=` decodes to {"cvc": {"123": ""}}
+        return {_mask_all(str(k)): _mask_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask_all(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value)
+    return mask_value(text) if text else text
+
+
 def redact_params(params: Any, _keys: tuple[str, ...] = ()) -> Any:
     """A copy of a nested parameter mapping with sensitive leaves (by model path) masked.
 
-    Any leaf whose name is a sensitive name is masked too, so a fuzzer's odd nesting
-    (``card[card][number]``) cannot smuggle a PAN past the report.
+    Anything under a sensitive name is masked too, so a fuzzer's odd nesting
+    (``card[card][number]``, ``card[cvc][]``, ``card[cvc][x]``) cannot smuggle a PAN past the
+    report; keys are redacted as text (a JSON body sent as a form makes one a key).
     """
+    if _keys and (_keys in _sensitive_paths() or _is_sensitive_key(_keys[-1])):
+        return _mask_all(params)
     if isinstance(params, Mapping):
-        return {k: redact_params(v, (*_keys, str(k))) for k, v in params.items()}
+        return {redact_text(str(k)): redact_params(v, (*_keys, str(k))) for k, v in params.items()}
     if isinstance(params, list):
         return [redact_params(v, _keys) for v in params]
-    if _keys and (_keys in _sensitive_paths() or _keys[-1] in sensitive_names()):
-        text = params if isinstance(params, str) else str(params)
-        return mask_value(text) if text else text
     if isinstance(params, str):
         return redact_text(params)
     return params
@@ -172,22 +225,19 @@ def redact_headers(headers: Mapping[str, Any], secrets: Iterable[str] = ()) -> d
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """Redact any JSON-like value: strings through :func:`redact_text`, mappings by key."""
+    """Redact any JSON-like value, keys included; all under a sensitive name is masked.
+
+    Strings and keys go through :func:`redact_text`; under a sensitive name (``cvc``,
+    ``card[cvc][]``, ...) every scalar is masked, whether sent alone, as a list or a hash.
+    """
     secrets = tuple(secrets)
     if isinstance(value, str):
         return redact_text(value, secrets)
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
-            if (
-                str(k) in sensitive_names()
-                and isinstance(v, (str, int))
-                and not isinstance(v, bool)
-            ):
-                text = str(v)
-                out[k] = mask_value(text) if text else text
-            else:
-                out[k] = redact(v, secrets)
+            name = redact_text(str(k), secrets)
+            out[name] = _mask_all(v) if _is_sensitive_key(str(k)) else redact(v, secrets)
         return out
     if isinstance(value, (list, tuple)):
         return [redact(v, secrets) for v in value]

@@ -19,7 +19,13 @@ from typing import Any
 
 from .redact import redact, redact_text
 
-__all__ = ["REPORT_VERSION", "build_report", "summary_lines", "write_report"]
+__all__ = [
+    "REPORT_VERSION",
+    "build_report",
+    "output_path_problem",
+    "summary_lines",
+    "write_report",
+]
 
 REPORT_VERSION = 1
 
@@ -104,6 +110,26 @@ def build_report(
     if detail:
         doc["detail"] = detail
     return redact(doc, tuple(secrets))
+
+
+def output_path_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why an output file (report, JUnit) cannot be written at ``path``, or None if it can.
+
+    Checked before a run starts, so a typo costs nothing; a missing parent folder is
+    created (CI steps write into a fresh ``out/``).
+    """
+    p = Path(path).expanduser()
+    if p.is_dir():
+        return "is a directory"
+    parent = p.parent
+    if not parent.is_dir():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            return f"cannot create folder {parent} ({err.strerror or err})"
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        return "not writable"
+    return None
 
 
 def write_report(path: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:

@@ -410,6 +410,21 @@ def test_retrieve_consistency_and_unique_ids(client: Any) -> None:
     assert names(unique.observe(*created)) == {"unique_ids"}
 
 
+def test_unique_ids_covers_every_embedded_object_of_the_model(client: Any) -> None:
+    from contracttk.contract import kinds
+
+    for kind in (k for k in kinds().values() if k.embedded_object):
+        obj = kind.embedded_object
+        assert obj is not None
+        req, first = call(client, "POST", "/v1/tokens", sample_params(kind.name))
+        unique = C.UniqueIds()
+        assert unique.observe(req, first) == []
+        # a new token id, but the embedded object's id issued again
+        again = edited(first, lambda b: b.update(id=b["id"] + "x"))
+        [f] = unique.observe(req, again)
+        assert f.message.startswith(f"{obj}.id "), f.message
+
+
 # --- reproduction and redaction ----------------------------------------------------------------
 
 
@@ -421,6 +436,29 @@ def test_failure_curl_reproduces_the_request_with_secrets_masked(client: Any) ->
     assert "4242424242424242" not in text and KEY not in text
     assert f.curl.startswith("curl -sS -X POST 'http://testserver/v1/tokens'")
     assert "card%5Bexp_month%5D=12" in f.curl and "card%5Bcvc%5D=***" in f.curl
+
+
+def test_a_json_body_posted_as_a_form_leaves_no_pan_in_the_record() -> None:
+    # Form-decoded, a JSON text is one key holding the whole document.
+    body = b'{"card": {"number": "4242424242424242", "cvc": "987"}}'
+    req = C.RequestInfo("POST", "http://x/v1/tokens", {"Authorization": f"Bearer {KEY}"}, body)
+    assert isinstance(req.params, dict) and list(req.params) == [body.decode()]
+    record = req.to_json()
+    for text in (json.dumps(record), str(record["params"])):
+        assert "4242424242424242" not in text and "987" not in text
+    assert "4242" in str(record["params"])
+
+
+@pytest.mark.parametrize("offset", range(288, 300))
+def test_a_pan_cut_by_truncation_does_not_leak_its_digits(offset: int) -> None:
+    # the failure text shows 300 characters of the answer, the report 4000
+    pan = "4242424242424242"
+    for size, show in ((300, lambda f: f.describe()), (4000, lambda f: json.dumps(f.to_json()))):
+        text = "x" * (offset + size - 300) + pan + " tail"
+        resp = C.ResponseInfo(200, {"content-type": "text/plain"}, text.encode())
+        req = C.RequestInfo("GET", "http://x/v1/tokens/tok_1", {}, None)
+        out = show(C.Failure("responds", "broken", request=req, response=resp))
+        assert pan[:8] not in out, (offset, size)
 
 
 def test_checks_register_with_schemathesis_and_judge_its_cases() -> None:

@@ -14,7 +14,7 @@ import string
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from contracttk.contract import (
@@ -112,6 +112,15 @@ def test_catalogue_names_are_unique_and_resolvable() -> None:
 def test_wire_never_changes_the_findings(arg: tuple[str, list[Violation]]) -> None:
     """Several violations stacked on one payload: same findings, same order, either form."""
     kind, violations = arg
+    names = [v.name for v in violations]
+    # `request:no_kind` empties the payload and a later `request:two_kinds` adds one valid
+    # hash back: that stack is a valid request, not a wire problem.
+    assume(
+        not (
+            "request:no_kind" in names
+            and "request:two_kinds" in names[names.index("request:no_kind") :]
+        )
+    )
     payload = sample_params(kind, today=D)
     for v in violations:
         payload = v.apply(payload, today=D)

@@ -389,6 +389,68 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert result.exit_code == 2, result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["notaurl"], "is not an http(s) URL"),
+        (["http://127.0.0.1:port"], "is not a valid URL"),
+        (["http://[::1"], "is not a valid URL"),
+        (["--timeout", "nan"], ">= 0.1"),
+        (["--timeout", "inf"], ">= 0.1"),
+    ],
+)
+def test_bad_url_and_timeout_exit_2_in_one_line(args: list[str], words: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[0].startswith("Error: ") and words in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_seed_last_without_a_recorded_seed_is_one_line_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    started = time.monotonic()
+    result = invoke("--seed", "last")  # no URL: nothing of the embedded server may start
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: --seed last: no previous seed recorded in .contracttk_cache")
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.loopback
+def test_a_refused_api_key_exit_3_in_one_line() -> None:
+    key = "sk_test_notTheServersKey1234"
+    with running_server() as url:
+        started = time.monotonic()
+        result = invoke(url, "--api-key", key)
+    _assert_exit_3(result, started, 10, "refuses the API key", "401 on every request", "1234")
+    assert key not in result.output
+
+
+@pytest.mark.loopback
+def test_an_unwritable_cache_folder_falls_back_to_a_temp_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    # (runs as root in CI images, where permissions do not stop writes: a file stands
+    # where the folder would go, which no user can write into)
+    (tmp_path / ".contracttk_cache").write_text("")
+    result = invoke("--max-examples", "2", "--seed", "5")
+    assert result.exit_code == 0, result.output[-3000:]
+    assert "could not write" not in result.output and "Traceback" not in result.output
+    [shown] = re.findall(r"^report: (.+)$", result.output, re.MULTILINE)
+    report = Path(shown)
+    try:
+        assert report.is_file() and json.loads(report.read_text())["seed"] == 5
+    finally:
+        shutil.rmtree(report.parent, ignore_errors=True)
+
+
 def test_report_path_that_is_a_directory_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke("--report", str(tmp_path))
     assert result.exit_code == 2 and "is a directory" in result.output

@@ -255,3 +255,74 @@ def test_contracttk_target_fixture_gives_a_ready_client(tmp_path: Path, server: 
     assert proc.returncode == 0, proc.stdout[-3000:]
     proc = run_pytest(tmp_path, "-q")  # no URL: the fixture skips the test
     assert proc.returncode == 0 and "1 skipped" in proc.stdout
+
+
+def test_a_refused_api_key_stops_the_run_before_any_item(tmp_path: Path, server: str) -> None:
+    key = "sk_test_notTheServersKey1234"
+    report = tmp_path / "r.json"
+    proc = run_pytest(
+        tmp_path,
+        "--contracttk-url",
+        server,
+        "--contracttk-api-key",
+        key,
+        "--contracttk-report",
+        str(report),
+        timeout=60,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 3, out[-3000:]
+    assert "refuses the API key" in out and "401 on every request" in out
+    assert "failed" not in proc.stdout and "contracttk summary" not in proc.stdout
+    assert key not in out + report.read_text() and "1234" in out  # masked, last four shown
+    assert json.loads(report.read_text())["status"] == "target_unavailable"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--contracttk-url", "notaurl"], "not an http(s) URL"),
+        (["--contracttk-url", "http://127.0.0.1:port"], "not a valid URL"),
+        (["--contracttk-timeout", "-1"], ">= 0.1"),
+        (["--contracttk-timeout", "nan"], ">= 0.1"),
+        (["--contracttk-timeout", "inf"], ">= 0.1"),
+        (["--contracttk-timeout", "0"], ">= 0.1"),
+        (["--contracttk-report", "/proc/contracttk-no-such-dir/r.json"], "cannot create folder"),
+        (["--contracttk-report", "."], "is a directory"),
+    ],
+)
+def test_bad_settings_are_usage_errors_before_anything_is_sent(
+    tmp_path: Path, args: list[str], words: str
+) -> None:
+    # (a closed port: had anything been sent, the run would end with exit 3)
+    url = ["--contracttk-url", "http://127.0.0.1:9"] if args[0] != "--contracttk-url" else []
+    proc = run_pytest(tmp_path, *url, *args, timeout=60)
+    assert proc.returncode == 4, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_report_that_cannot_be_written_at_the_end_is_one_line_not_a_crash(
+    tmp_path: Path, server: str
+) -> None:
+    out = tmp_path / "out"
+    # Runs first (test files before the suite's items): the report folder becomes a file.
+    (tmp_path / "test_sabotage.py").write_text(
+        "import shutil\n"
+        "def test_sabotage():\n"
+        f"    shutil.rmtree({str(out)!r})\n"
+        f"    open({str(out)!r}, 'w').close()\n"
+    )
+    proc = run_pytest(
+        tmp_path,
+        "--contracttk-url",
+        server,
+        "--contracttk-report",
+        str(out / "r.json"),
+        "-k",
+        "sabotage or no_key",
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    lines = [line for line in proc.stdout.splitlines() if "could not write the report" in line]
+    assert len(lines) == 1 and str(out / "r.json") in lines[0]
+    assert "INTERNALERROR" not in proc.stdout + proc.stderr
