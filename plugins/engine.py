@@ -743,6 +743,28 @@ def _fuzz_schema(r: Runner) -> Any:
     return schema
 
 
+def _send_case(r: Runner, case: Any, path: str) -> None:
+    """Send one schemathesis-generated case (any method) and judge it with the generic checks."""
+    method = case.method.upper()
+    body = case.body if isinstance(case.body, (dict, list, str, bytes, int, float)) else None
+    if isinstance(body, (int, float)) and not isinstance(body, bool):
+        body = str(body)
+    query = case.query if isinstance(case.query, dict) and case.query else None
+    # schemathesis percent-encodes path parameters itself.
+    target_path = case.formatted_path if case.path_parameters else path
+    query_len = len(stripe_form_bytes(dict(query)) or b"") if query else 0
+    if len(target_path) + query_len > MAX_FUZZ_URL:
+        # Multi-kilobyte URLs meet the HTTP layer's limits (414/431 or a plain-text
+        # 400 from the server library), not the API contract: not judged.
+        return
+    r.exchange(
+        method,
+        target_path,
+        body=body if method == "POST" else None,
+        query=query if method != "POST" else None,
+    )
+
+
 def _fuzz(method: str, path: str) -> Callable[[Runner], None]:
     def run(r: Runner) -> None:
         from hypothesis import strategies as st
@@ -753,30 +775,40 @@ def _fuzz(method: str, path: str) -> Callable[[Runner], None]:
             op.as_strategy(generation_mode=GenerationMode.POSITIVE),
             op.as_strategy(generation_mode=GenerationMode.NEGATIVE),
         )
-
-        def one(case: Any) -> None:
-            body = (
-                case.body if isinstance(case.body, (dict, list, str, bytes, int, float)) else None
-            )
-            if isinstance(body, (int, float)) and not isinstance(body, bool):
-                body = str(body)
-            query = case.query if isinstance(case.query, dict) and case.query else None
-            # schemathesis percent-encodes path parameters itself.
-            target_path = case.formatted_path if case.path_parameters else path
-            query_len = len(stripe_form_bytes(dict(query)) or b"") if query else 0
-            if len(target_path) + query_len > MAX_FUZZ_URL:
-                # Multi-kilobyte URLs meet the HTTP layer's limits (414/431 or a plain-text
-                # 400 from the server library), not the API contract: not judged.
-                return
-            r.exchange(
-                method,
-                target_path,
-                body=body if method == "POST" else None,
-                query=query if method == "GET" else None,
-            )
-
         # Positive and negative cases share the budget, twice the per-item examples.
-        r.run_examples(strategy, one, max_examples=2 * r.max_examples)
+        r.run_examples(
+            strategy, lambda case: _send_case(r, case, path), max_examples=2 * r.max_examples
+        )
+
+    return run
+
+
+COVERAGE_CASES_MAX = 3000
+"""Cap on schemathesis coverage-phase cases per operation (POST /v1/tokens yields ~2,350)."""
+
+
+def _coverage(method: str, path: str) -> Callable[[Runner], None]:
+    """schemathesis's coverage phase: boundary values, missing/extra keys, other methods.
+
+    The cases are deterministic (derived from the bundled schema, not from the seed); every
+    one is judged by the oracle (expected error or acceptance), the envelope and secret
+    checks, so schema corners we did not write rules for are still exercised.
+    """
+
+    def run(r: Runner) -> None:
+        import itertools
+
+        from schemathesis import GenerationMode
+
+        schema = _fuzz_schema(r)
+        op = schema[path][method]
+        cases = schema.iter_coverage_cases(
+            op,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=schema.config.generation_for(operation=op),
+        )
+        for case in itertools.islice(cases, COVERAGE_CASES_MAX):
+            _send_case(r, case, path)
 
     return run
 
@@ -802,6 +834,8 @@ SUITE: tuple[SuiteItem, ...] = (
     SuiteItem("protocol::malformed", run_protocol_malformed),
     SuiteItem("fuzz::POST /v1/tokens", _fuzz("POST", "/v1/tokens")),
     SuiteItem("fuzz::GET /v1/tokens/{token}", _fuzz("GET", "/v1/tokens/{token}")),
+    SuiteItem("coverage::POST /v1/tokens", _coverage("POST", "/v1/tokens")),
+    SuiteItem("coverage::GET /v1/tokens/{token}", _coverage("GET", "/v1/tokens/{token}")),
 )
 
 
