@@ -289,7 +289,10 @@ def test_no_secret_sent_to_an_echoing_target_reaches_report_junit_or_terminal(
         )
     assert result.exit_code == 1, result.output[-3000:]
     doc = json.loads(report.read_text())
-    assert {i["outcome"] for i in doc["items"]} <= {"failed", "skipped"}
+    # Every item that sends our own payloads (secrets included) fails against the echo; the
+    # coverage items send schemathesis's schema-derived values, which may pass.
+    ours = [i for i in doc["items"] if not i["name"].startswith("coverage::")]
+    assert {i["outcome"] for i in ours} <= {"failed", "skipped"}
     assert sum(i["outcome"] == "failed" for i in doc["items"]) >= 20
     sent = "\n".join(received)
     # What was sent: every documented card and bank account, the ID numbers, the key.
