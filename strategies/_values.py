@@ -372,13 +372,12 @@ _ANCHORS: dict[tuple[str, ...], tuple[str, ...]] = {
 # Options: validated when a payload is first built, not when a strategy is made
 # --------------------------------------------------------------------------------------------
 
+_COMMON_OPTIONS = frozenset({"locale", "include_optional", "today"})
+# Only cards pick a brand, and only cards and bank accounts a country; the kind list itself
+# comes from the contract model.
+_EXTRA_OPTIONS = {"card": frozenset({"brand", "country"}), "bank_account": frozenset({"country"})}
 KIND_OPTIONS: dict[str, frozenset[str]] = {
-    "card": frozenset({"brand", "country", "locale", "include_optional", "today"}),
-    "bank_account": frozenset({"country", "locale", "include_optional", "today"}),
-    "pii": frozenset({"locale", "include_optional", "today"}),
-    "account": frozenset({"locale", "include_optional", "today"}),
-    "person": frozenset({"locale", "include_optional", "today"}),
-    "cvc_update": frozenset({"locale", "include_optional", "today"}),
+    kind: _COMMON_OPTIONS | _EXTRA_OPTIONS.get(kind, frozenset()) for kind in KIND_NAMES
 }
 """The keyword options each kind's generators accept."""
 
