@@ -1,83 +1,59 @@
 """``contracttk fuzz``: run the conformance suite against a URL, or the reference server.
 
-A thin front on the pytest plugin: it checks the flags, probes the target, then runs
-``pytest -p contracttk --contracttk-url ...`` in-process in an empty temporary folder
-(so the user's own tests and conftest files stay out of it) and maps the outcome to the
-documented exit codes: 0 clean, 1 conformance failures, 2 usage error, 3 target not
-testable (unreachable, not HTTP, non-JSON answers, hangs, or stopped answering mid-run).
+A thin front end: it gathers the raw settings from its flags, hands them to the suite's
+pytest plugin object (which resolves them once, with the seed ``last`` from pytest's cache),
+runs pytest in-process in an empty temporary folder (the user's own tests, conftest files
+and ini settings stay out of it), and reads the outcome from that object. Exit codes: 0
+clean, 1 findings, 2 usage error, 3 target not testable, 130 interrupted.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import signal
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .defaults import (
-    DEFAULT_LIVE_SECRET_KEY,
-    DEFAULT_PUBLISHABLE_KEY,
-    DEFAULT_SECRET_KEY,
-    EXIT_FAILURES,
-    EXIT_OK,
-)
-from .errors import BadInputError, ContractTkError, TargetUnavailableError
-from .plugins.engine import DEFAULT_MAX_EXAMPLES, timeout_problem, url_problem
-from .plugins.report import output_path_problem
+from .defaults import DEFAULT_LIVE_SECRET_KEY, EXIT_USAGE
+from .errors import BadInputError, ContractTkError
 
-# pytest's exit codes (pytest.ExitCode), named here to keep pytest out of `--help`.
-_PYTEST_OK, _PYTEST_FAILED, _PYTEST_INTERRUPTED, _PYTEST_USAGE, _PYTEST_NO_TESTS = 0, 1, 2, 4, 5
 CACHE_DIR = ".contracttk_cache"
+# pytest's exit codes, named here to keep pytest out of `--help`.
+_PYTEST_USAGE = 4
+_FLAGS = {
+    "url": "URL",
+    "api_key": "--api-key",
+    "publishable_key": "--publishable-key",
+    "live_key": "--live-key",
+    "allow_live_keys": "--allow-live-keys",
+    "seed": "--seed",
+    "max_examples": "--max-examples",
+    "timeout": "--timeout",
+    "max_response_bytes": "--max-response-bytes",
+    "kind": "--kind",
+    "include_check": "--include-check",
+    "exclude_check": "--exclude-check",
+    "max_time": "--max-time",
+    "max_failures": "--max-failures",
+    "report": "--report",
+    "junit_xml": "--junit-xml",
+    "baseline": "--baseline",
+}
 
 
-def _check_output_path(flag: str, path: str | None) -> Path | None:
-    """The output file ``path`` as a Path, or a usage error when it cannot be written."""
-    if path is None:
-        return None
-    problem = output_path_problem(path)
-    if problem is not None:
-        raise BadInputError(f"{flag} {path}: {problem}")
-    return Path(path).expanduser().resolve()
-
-
-def _check_url(url: str) -> str:
-    problem = url_problem(url)
-    if problem is not None:
-        raise BadInputError(problem, hint="e.g. contracttk fuzz http://127.0.0.1:12111")
-    return url.rstrip("/")
-
-
-def _check_seed(seed: str | None) -> None:
-    if seed is None:
-        return
-    if seed == "last":
-        # Checked before anything starts: the plugin would only find out inside pytest,
-        # after the embedded server came up. pytest's cache keeps a value for the key
-        # `a/b` as JSON in `<cache_dir>/v/a/b`. (Imported here: the plugin imports pytest.)
-        from .plugins.pytest_plugin import SEED_CACHE_KEY
-
-        try:
-            int(json.loads((Path(CACHE_DIR) / "v" / SEED_CACHE_KEY).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            raise BadInputError(
-                f"--seed last: no previous seed recorded in {CACHE_DIR} here "
-                "(run once without --seed, or with --seed N, in this folder first)"
-            ) from None
-        return
-    try:
-        int(seed)
-    except ValueError:
-        raise BadInputError(f"--seed {seed!r}: expected an integer or 'last'") from None
+def _flag(setting: str) -> str:
+    return _FLAGS.get(setting, setting)
 
 
 def _cache_dir() -> Path:
     """``.contracttk_cache`` in the working folder, or a new temp folder if it is unwritable.
 
-    The cache only keeps the last seed and report: an unwritable working folder (a
-    read-only checkout, a CI image) must not stop the run. The fallback is kept after
-    the run, so the report path printed at the end stays readable.
+    It keeps the last seed (pytest's cache) and Hypothesis's files: an unwritable working
+    folder (a read-only checkout, a CI image) must not stop the run.
     """
     cache = Path(CACHE_DIR).resolve()
     try:
@@ -89,15 +65,32 @@ def _cache_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="contracttk-cache-"))
 
 
-def _refuse_live(keys: dict[str, str | None], allow: bool) -> None:
-    from .contract import is_live_key, mask_key
+def _require_extra() -> None:
+    import importlib.util
 
-    for flag, key in keys.items():
-        if key and is_live_key(key) and not allow:
-            raise BadInputError(
-                f"{flag} {mask_key(key)} is a live-mode key; refusing to fuzz with it",
-                hint="pass --allow-live-keys if you really mean to test live mode",
-            )
+    missing = [
+        m for m in ("schemathesis", "jsonschema", "uvicorn") if importlib.util.find_spec(m) is None
+    ]
+    if missing:
+        raise BadInputError(
+            f"contracttk fuzz needs {', '.join(missing)} (the conformance extra)",
+            hint="pip install 'contracttk[conformance]'",
+        )
+
+
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM ends the run like Ctrl-C: the report says "interrupted", nothing is left behind."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (embedded in another program)
+        pass
+
+
+_KEY_HELP = "[env {}] (stripped and checked; live keys need --allow-live-keys)"
 
 
 @click.command("fuzz")
@@ -106,13 +99,17 @@ def _refuse_live(keys: dict[str, str | None], allow: bool) -> None:
     "--api-key",
     envvar="CONTRACTTK_API_KEY",
     metavar="KEY",
-    help="Secret API key [env CONTRACTTK_API_KEY]. Default: the reference server's test key.",
+    help="Secret API key "
+    + _KEY_HELP.format("CONTRACTTK_API_KEY")
+    + ". Default: the reference server's test key.",
 )
 @click.option(
     "--publishable-key",
     envvar="CONTRACTTK_PUBLISHABLE_KEY",
     metavar="KEY",
-    help="Publishable key (enables the publishable-key checks) [env CONTRACTTK_PUBLISHABLE_KEY].",
+    help="Publishable key (enables the publishable-key items) "
+    + _KEY_HELP.format("CONTRACTTK_PUBLISHABLE_KEY")
+    + ".",
 )
 @click.option(
     "--live-key",
@@ -121,10 +118,12 @@ def _refuse_live(keys: dict[str, str | None], allow: bool) -> None:
     help="Live secret key for the live-mode rules (needs --allow-live-keys).",
 )
 @click.option(
+    "--allow-live-keys", is_flag=True, default=None, help="Accept sk_live_/pk_live_/rk_live_ keys."
+)
+@click.option(
     "--max-examples",
-    type=click.IntRange(min=1),
-    default=None,
-    help=f"Generated cases per generated item [default: {DEFAULT_MAX_EXAMPLES}].",
+    metavar="N",
+    help="Generated cases per generated item; bounds every phase [default: 60].",
 )
 @click.option(
     "--seed", metavar="SEED", help="Integer seed, or 'last' to repeat the previous run's."
@@ -135,202 +134,142 @@ def _refuse_live(keys: dict[str, str | None], allow: bool) -> None:
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Parallel worker processes (pytest-xdist).",
+    help="Parallel worker processes (needs pytest-xdist: contracttk[xdist]).",
 )
-@click.option("--junit-xml", metavar="PATH", help="Write a JUnit XML report.")
-@click.option("--report", metavar="PATH", help="Write the JSON report (failures, counts, seed).")
-@click.option("--allow-live-keys", is_flag=True, help="Accept sk_live_/pk_live_/rk_live_ keys.")
 @click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="Per-request timeout in seconds.",
+    "--kind",
+    metavar="KINDS",
+    help="Only these token kinds, comma-separated (e.g. card,bank_account).",
 )
-def fuzz(
-    url: str | None,
-    api_key: str | None,
-    publishable_key: str | None,
-    live_key: str | None,
-    max_examples: int | None,
-    seed: str | None,
-    workers: int,
-    junit_xml: str | None,
-    report: str | None,
-    allow_live_keys: bool,
-    timeout: float,
-) -> None:
+@click.option(
+    "--include-check", metavar="CHECKS", help="Only these checks or check groups, comma-separated."
+)
+@click.option(
+    "--exclude-check", metavar="CHECKS", help="Not these checks or check groups, comma-separated."
+)
+@click.option(
+    "--max-time", metavar="SECONDS", help="Stop generating new cases after this many seconds."
+)
+@click.option("--max-failures", metavar="N", help="Stop after this many hard failures.")
+@click.option(
+    "--baseline", metavar="REPORT", help="Fail only on findings this earlier report does not have."
+)
+@click.option(
+    "--junit-xml", metavar="PATH", help="Write a JUnit XML file (one test case per finding)."
+)
+@click.option("--report", metavar="PATH", help="Write the JSON report (findings, counts, seed).")
+@click.option("--timeout", metavar="SECONDS", help="Seconds for one whole request [default: 10].")
+@click.option(
+    "--max-response-bytes",
+    metavar="BYTES",
+    help="Largest answer read; larger is a finding [default: 4 MiB].",
+)
+def fuzz(url: str | None, workers: int, **options: Any) -> None:
     """Run the conformance suite against URL (default: the embedded reference server).
 
-    Valid and invalid payloads of all six token kinds, schemathesis fuzzing of the bundled
-    OpenAPI document, auth, retrieve, idempotency and id checks; every failure comes
-    with a redacted curl command. Exit codes: 0 clean, 1 failures, 2 usage error,
-    3 target not testable.
+    Valid and invalid payloads of the token kinds, schemathesis fuzzing and coverage of the
+    bundled OpenAPI document, auth, retrieve, idempotency and id checks. Failures are
+    grouped into findings, each with reproducing curl lines (keys read from
+    $CONTRACTTK_API_KEY...). Exit codes: 0 clean, 1 findings, 2 usage error, 3 target not
+    testable, 130 interrupted.
     """
-    _check_seed(seed)
-    # click's FloatRange lets nan and inf through
-    if (problem := timeout_problem(timeout)) is not None:
-        raise BadInputError(f"--timeout: {problem}")
-    report_path = _check_output_path("--report", report)
-    junit_path = _check_output_path("--junit-xml", junit_xml)
+    _require_extra()
     if workers > 1:
-        try:
-            import xdist  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("xdist") is None:
             raise BadInputError(
-                "--workers needs pytest-xdist", hint="pip install pytest-xdist"
-            ) from None
-    _refuse_live(
-        {"--api-key": api_key, "--publishable-key": publishable_key, "--live-key": live_key},
-        allow_live_keys,
-    )
-    if url is not None:
-        url = _check_url(url)
-        if api_key is None:
-            # No key given: assume a reference-like server (`contracttk serve`).
-            api_key = DEFAULT_SECRET_KEY
-            publishable_key = publishable_key or DEFAULT_PUBLISHABLE_KEY
-        from .plugins.engine import preflight
-
-        problem = preflight(url, api_key)
-        if problem is not None:
-            raise TargetUnavailableError(problem)
-        code = _run(
-            url,
-            api_key,
-            publishable_key,
-            live_key,
-            allow_live_keys,
-            max_examples,
-            seed,
-            workers,
-            junit_path,
-            report_path,
-            timeout,
-        )
-    else:
-        from .server import running_server
-
-        click.echo("contracttk fuzz: no URL given, testing the embedded reference server", err=True)
-        with running_server() as base:
-            code = _run(
-                base,
-                api_key or DEFAULT_SECRET_KEY,
-                publishable_key or DEFAULT_PUBLISHABLE_KEY,
-                # The reference server's live placeholder key creates nothing real.
-                live_key or DEFAULT_LIVE_SECRET_KEY,
-                True,
-                max_examples,
-                seed,
-                workers,
-                junit_path,
-                report_path,
-                timeout,
+                "--workers needs pytest-xdist", hint="pip install 'contracttk[xdist]'"
             )
+    raw = {k: v for k, v in options.items() if v is not None}
+    _sigterm_as_interrupt()
+    if url is not None:
+        raw["url"] = url
+        raise SystemExit(_run(raw, workers))
+    from .conformance.keys import KeyPolicyError, check_key
+    from .server import running_server
+
+    # The embedded server's live placeholder key never leaves this machine; keys the user
+    # gives still go through the key policy as they are.
+    for name, role in (
+        ("api_key", "secret"),
+        ("publishable_key", "publishable"),
+        ("live_key", "live"),
+    ):
+        try:
+            check_key(raw.get(name), role, allow_live=bool(raw.get("allow_live_keys")))
+        except KeyPolicyError as err:
+            raise BadInputError(f"{_flag(name)}: {err}") from None
+    click.echo("contracttk fuzz: no URL given, testing the embedded reference server", err=True)
+    raw.setdefault("live_key", DEFAULT_LIVE_SECRET_KEY)
+    raw["allow_live_keys"] = True
+    with running_server() as base:
+        raw["url"] = base
+        code = _run(raw, workers)
     raise SystemExit(code)
 
 
-def _run(
-    url: str,
-    api_key: str,
-    publishable_key: str | None,
-    live_key: str | None,
-    allow_live: bool,
-    max_examples: int | None,
-    seed: str | None,
-    workers: int,
-    junit_path: Path | None,
-    report_path: Path | None,
-    timeout: float,
-) -> int:
+def _run(raw: dict[str, Any], workers: int) -> int:
     """Run the suite through pytest in an empty temp folder; return the exit code."""
     import pytest
 
+    from .plugins.suite_plugin import SuitePlugin
+
+    cache_dir = _cache_dir()
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        # Hypothesis's files go to the tool's cache folder, not the user's working folder.
+        set_hypothesis_home_dir(str(cache_dir / "hypothesis"))
+    except ImportError:  # pragma: no cover - hypothesis is a dependency
+        pass
+    plugin = SuitePlugin(raw, flag=_flag, progress=True)
     with tempfile.TemporaryDirectory(prefix="contracttk-fuzz-") as tmp:
         root = Path(tmp)
-        cache_dir = _cache_dir()
         ini = root / "pytest.ini"
         # An empty config of our own: the user's pytest.ini / pyproject settings and
         # conftest files must not change what the suite does.
         ini.write_text("[pytest]\n", encoding="utf-8")
-        # Without --report the run's report still exists: the last one is kept in the cache.
-        report_file = report_path or cache_dir / "last-report.json"
         args = [
             str(root),
             "-c",
             str(ini),
-            # rootdir = where the user stands, so node ids print as contracttk::...; the
-            # config file and the (empty) collection folder are ours.
+            # rootdir = where the user stands; the config file and the (empty) collection
+            # folder are ours.
             "--rootdir",
             str(Path.cwd()),
-            "-W",
-            "ignore::pytest.PytestAssertRewriteWarning",
-            # The suite's items hold no assert statements to rewrite; rewriting every module
-            # of the pytest11 plugins' packages (hypothesis, schemathesis...) costs seconds.
+            # The suite's items hold no assert statements to rewrite.
             "--assert=plain",
             "-p",
             "contracttk",
             "-o",
             f"cache_dir={cache_dir}",
-            "-q",
-            "--capture=sys",
+            # We print the findings ourselves: pytest's per-item output is noise here.
+            "-p",
+            "no:terminal",
             # Plugins that would reorder items or litter the folder have no part in it.
             "-p",
             "no:randomly",
             "-p",
             "no:benchmark",
-            "--contracttk-url",
-            url,
-            "--contracttk-api-key",
-            api_key,
-            "--contracttk-report",
-            str(report_file),
-            "--contracttk-timeout",
-            str(timeout),
+            "-p",
+            "no:faker",
         ]
-        if publishable_key:
-            args += ["--contracttk-publishable-key", publishable_key]
-        if live_key:
-            args += ["--contracttk-live-key", live_key]
-        if allow_live:
-            args.append("--contracttk-allow-live-keys")
-        if max_examples is not None:
-            args += ["--contracttk-max-examples", str(max_examples)]
-        if seed is not None:
-            args += ["--contracttk-seed", seed]
         if workers > 1:
             args += ["-n", str(workers)]
-        if junit_path is not None:
-            args += ["--junit-xml", str(junit_path)]
-        ret = int(pytest.main(args))
-        doc = _read_report(report_file)
-    status = doc.get("status") if doc else None
-    if status == "target_unavailable":
-        raise TargetUnavailableError(str(doc.get("detail") or "the target could not be tested"))
-    if status == "target_down":
-        # It was tested and died under test: a conformance failure (exit 1), reported.
-        click.secho(f"contracttk fuzz: {doc.get('detail')}", fg="red", err=True)
-        return EXIT_FAILURES
-    if ret == _PYTEST_OK:
-        return EXIT_OK
-    if ret == _PYTEST_FAILED:
-        counts = (doc or {}).get("counts", {})
-        click.secho(
-            f"contracttk fuzz: {counts.get('failures', '?')} distinct conformance failure(s)"
-            + (f"; report: {report_path}" if report_path else ""),
-            fg="red",
-            err=True,
-        )
-        return EXIT_FAILURES
-    if ret == _PYTEST_INTERRUPTED:
-        raise KeyboardInterrupt
-    if ret == _PYTEST_USAGE:
-        raise BadInputError("the conformance run refused its options (see above)")
-    raise ContractTkError(f"the conformance run ended abnormally (pytest exit code {ret})")
+        ret = int(pytest.main(args, plugins=[plugin]))
+    state = plugin.state
+    if state is None or (ret == _PYTEST_USAGE and state.doc is None):
+        return EXIT_USAGE  # pytest printed the usage error (one line)
+    if state.doc is None:
+        raise ContractTkError(f"the conformance run ended abnormally (pytest exit code {ret})")
+    from .conformance.report import summary_lines
 
-
-def _read_report(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    for line in summary_lines(state.doc):
+        click.echo(line)
+    if state.settings.report:
+        click.echo(f"report: {state.settings.report}")
+    for text in state.write_errors:
+        click.secho(f"contracttk fuzz: {text}", fg="red", err=True)
+    sys.stdout.flush()
+    return int(state.exit_code if state.exit_code is not None else 1)

@@ -20,8 +20,13 @@ DEFAULT_KEYS = (
     DEFAULT_LIVE_PUBLISHABLE_KEY,
 )
 
+# A key no target issued, sent by the auth items to test the "unknown key" answer. It is
+# public (documented here), so reports print it and their curl lines reproduce.
+UNKNOWN_TEST_KEY = "sk_test_contracttkUnknownKey0000"
+
 # Exit codes of every contracttk command (design §3).
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
 EXIT_TARGET = 3
+EXIT_INTERRUPTED = 130

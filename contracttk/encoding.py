@@ -34,6 +34,7 @@ __all__ = [
     "decode",
     "decode_pairs",
     "encode",
+    "encode_loose",
     "encode_pairs",
     "flatten_paths",
 ]
@@ -196,6 +197,57 @@ def encode(params: Mapping[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- decoding
+
+
+def encode_loose(value: Any) -> bytes:
+    """Form bytes for anything a fuzzer may produce, as close to :func:`encode` as it allows.
+
+    Mappings :func:`encode` accepts give exactly its bytes. What it refuses (keys with
+    brackets, odd leaf types) and top-level lists or scalars are flattened permissively, so
+    a fuzzer's oddities still reach the server unchanged; ``bytes``/``str`` pass through.
+    """
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    if isinstance(value, Mapping):
+        try:
+            return encode(value).encode("utf-8", "surrogatepass")
+        except EncodingError:
+            pass
+    elif isinstance(value, (list, tuple)):
+        value = {str(i): v for i, v in enumerate(value)}
+    else:
+        return wire_scalar(value).encode("utf-8", "surrogatepass")
+    pairs: list[tuple[str, str]] = []
+    _flatten_loose(value, "", pairs)
+    # Brackets percent-encoded as encode() does; lone surrogates passed through, not refused.
+    return "&".join(
+        f"{quote_plus(k, errors='surrogatepass')}={quote_plus(v, errors='surrogatepass')}"
+        for k, v in pairs
+    ).encode("ascii")
+
+
+def wire_scalar(value: Any) -> str:
+    """A leaf as it travels: ``true``/``false``, ``""`` for None, ``str()`` otherwise."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _flatten_loose(value: Any, prefix: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, Mapping):
+        if not value and prefix:
+            out.append((prefix, ""))
+        for k, v in value.items():
+            _flatten_loose(v, f"{prefix}[{k}]" if prefix else str(k), out)
+    elif isinstance(value, (list, tuple)):
+        if not value and prefix:
+            out.append((prefix, ""))
+        for i, v in enumerate(value):
+            _flatten_loose(v, f"{prefix}[{i}]", out)
+    else:
+        out.append((prefix, wire_scalar(value)))
 
 
 def _split_key(key: str, max_depth: int) -> tuple[str, ...]:

@@ -40,7 +40,13 @@ class TokenKind:
     @property
     def sensitive_paths(self) -> tuple[tuple[str, ...], ...]:
         """Key tuples of every parameter whose value must never come back."""
-        return tuple(p.keys for p in self.param.walk() if p.sensitive)
+        # Asked for every request a checker judges: walk the tree once per kind.
+        return _sensitive_paths(self.name)
+
+
+@cache
+def _sensitive_paths(kind: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(p.keys for p in param_tree(kind).walk() if p.sensitive)
 
 
 @cache

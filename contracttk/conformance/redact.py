@@ -14,7 +14,12 @@ before they leave the process. What counts as a secret comes from the contract m
   JSON string) and Python mappings (also lists and hashes under such a name) -> stars;
 * mapping keys, which are redacted as text (a JSON body posted as a form decodes to a
   key holding the whole JSON document);
-* ``Authorization: Basic`` credentials -> ``Basic ***``.
+* ``Authorization: Basic`` credentials -> ``Basic ***``;
+* credentials in URLs (``//user:password@``) -> ``//***@``.
+
+``public`` values are shown in full: Stripe's published test values (test card numbers and
+the CVCs sent with them, test bank and ID numbers) are public test data, and a
+reproduction that masks them does not reproduce. API keys are never public.
 
 Standard library plus the (stdlib-only) contract model; cheap to import.
 """
@@ -28,11 +33,14 @@ from typing import Any
 
 __all__ = [
     "MASK",
+    "is_public_value",
     "mask_value",
     "redact",
     "redact_headers",
     "redact_params",
     "redact_text",
+    "scrub",
+    "scrub_all",
     "sensitive_names",
 ]
 
@@ -67,6 +75,15 @@ def _sensitive_paths() -> frozenset[tuple[str, ...]]:
     return frozenset(path for kind in kinds().values() for path in kind.sensitive_paths)
 
 
+def _mask_exact(value: str) -> str:
+    """An exact secret's mask: a key the way Stripe masks keys, anything else by length."""
+    if _KEY_RE.fullmatch(value):
+        from contracttk.contract import mask_key
+
+        return mask_key(value)
+    return mask_value(value)
+
+
 def mask_value(value: str) -> str:
     """Stars for a secret value; keep the last four only when the value is long (a PAN)."""
     if len(value) >= 12:
@@ -76,29 +93,59 @@ def mask_value(value: str) -> str:
 
 def _mask_key_match(m: re.Match[str]) -> str:
     from contracttk.contract import mask_key
+    from contracttk.defaults import UNKNOWN_TEST_KEY
 
+    if m.group(0) == UNKNOWN_TEST_KEY:
+        return m.group(0)  # a documented placeholder no target issued: public
     return mask_key(m.group(0))
 
 
-def _mask_pan_match(m: re.Match[str]) -> str:
+@cache
+def is_public_value(value: str) -> bool:
+    """True for a published Stripe test value (test card, bank, IBAN, ID number, phone)."""
+    from contracttk.contract import domain
+
+    check = getattr(domain, "is_public_test_value", None)
+    if check is not None:
+        return bool(check(value))
+    banks = {b.account_number for b in domain.bank_accounts()} | {
+        b.routing_number for b in domain.bank_accounts() if b.routing_number
+    }
+    return (
+        domain.is_test_card(value)
+        or value == domain.LUHN_FAILING_TEST_NUMBER
+        or value in banks
+        or domain.is_safe_id_number(value)
+        or value == domain.TEST_PHONE
+    )
+
+
+def _mask_pan_match(m: re.Match[str], public: frozenset[str] = frozenset()) -> str:
     from contracttk.contract.domain import is_test_card, luhn_valid
 
     text = m.group(0)
     digits = re.sub(r"[ -]", "", text)
+    if digits in public or is_public_value(digits):
+        return text
     if luhn_valid(digits) or is_test_card(digits):
         return MASK * (len(digits) - 4) + digits[-4:]
     return text
 
 
-def _mask_iban_match(m: re.Match[str]) -> str:
+def _mask_iban_match(m: re.Match[str], public: frozenset[str] = frozenset()) -> str:
     from contracttk.contract.domain import iban_valid
 
     text = m.group(0)
+    if text in public or is_public_value(text):
+        return text
     try:
         ok = iban_valid(text)
     except Exception:  # a checksum helper must never break redaction
         ok = False
     return text[:2] + MASK * (len(text) - 6) + text[-4:] if ok else text
+
+
+_URL_CREDENTIALS_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 
 
 # A quote, optionally backslash-escaped (JSON text inside a JSON string: an echoed body).
@@ -127,51 +174,112 @@ def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return form, json_
 
 
-def _mask_form(m: re.Match[str]) -> str:
+def _mask_form(m: re.Match[str], public: frozenset[str] = frozenset()) -> str:
     value = m.group(2)
-    return m.group(1) + (mask_value(value) if value else value)
+    if not value or _unquoted(value) in public:
+        return m.group(0)
+    return m.group(1) + mask_value(value)
 
 
-def _mask_literal(raw: str, quote: str) -> str:
+def _unquoted(value: str) -> str:
+    from urllib.parse import unquote_plus
+
+    return unquote_plus(value) if "%" in value or "+" in value else value
+
+
+def _mask_literal(raw: str, quote: str, public: frozenset[str] = frozenset()) -> str:
     """Mask one scalar literal, keeping its quoting (numbers become ``quote``-quoted)."""
     for q in ('\\"', '"', "'"):
         if raw.startswith(q) and raw.endswith(q) and len(raw) >= 2 * len(q):
             inner = raw[len(q) : -len(q)]
+            if inner in public:
+                return raw
             return q + (mask_value(inner) if inner else "") + q
+    if raw in public:
+        return raw
     return quote + mask_value(raw) + quote
 
 
-def _mask_json(m: re.Match[str]) -> str:
+def _mask_json(m: re.Match[str], public: frozenset[str] = frozenset()) -> str:
     raw = m.group(2)
     quote = '\\"' if m.group(1).startswith("\\") else '"'
     if raw[:1] in "[{":
         # a list or hash under a sensitive name: every scalar inside is the secret
-        return m.group(1) + _SCALAR_RE.sub(lambda s: _mask_literal(s.group(0), quote), raw)
-    return m.group(1) + _mask_literal(raw, quote)
+        return m.group(1) + _SCALAR_RE.sub(lambda s: _mask_literal(s.group(0), quote, public), raw)
+    return m.group(1) + _mask_literal(raw, quote, public)
 
 
-def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Mask every secret found in ``text``; ``secrets`` are extra exact strings to hide.
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """The last pass at an output boundary over text already redacted where it was made.
 
-    Safe to apply twice (masked output contains nothing that matches again).
+    Masks what must never leave whatever the context: the given ``secrets`` (the run's
+    keys), anything key-shaped, Basic/Bearer credentials, URL credentials, and card numbers
+    or IBANs that are not published test values. Values under sensitive names were judged
+    (public or not) when the record was made, so they are left alone here.
     """
     if not text:
         return text
     for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        text = text.replace(secret, mask_value(secret))
+        text = text.replace(secret, _mask_exact(secret))
+    if "@" in text:
+        text = _URL_CREDENTIALS_RE.sub(lambda m: m.group(1) + "***@", text)
+    if not _MAYBE_SECRET_RE.search(text):
+        return text
+    text = _BASIC_RE.sub(lambda m: m.group(1) + "***", text)
+    text = _KEY_RE.sub(_mask_key_match, text)
+    text = _BEARER_RE.sub(
+        lambda m: (
+            m.group(1)
+            + (m.group(2) if "*" in m.group(2) or "$" in m.group(2) else mask_value(m.group(2)))
+        ),
+        text,
+    )
+    text = _DIGIT_RUN_RE.sub(_mask_pan_match, text)
+    return _IBAN_RE.sub(_mask_iban_match, text)
+
+
+def scrub_all(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """:func:`scrub` over every string (keys included) of a JSON-like value."""
+    secrets = tuple(secrets)
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, Mapping):
+        return {scrub(str(k), secrets): scrub_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_all(v, secrets) for v in value]
+    return value
+
+
+def redact_text(text: str, secrets: Iterable[str] = (), public: Iterable[str] = ()) -> str:
+    """Mask every secret found in ``text``; ``secrets`` are extra exact strings to hide.
+
+    ``public`` values (published test values) stay as they are. Safe to apply twice
+    (masked output contains nothing that matches again).
+    """
+    if not text:
+        return text
+    pub = frozenset(public)
+    for secret in sorted({s for s in secrets if s and len(s) >= 3} - pub, key=len, reverse=True):
+        text = text.replace(secret, _mask_exact(secret))
+    if "@" in text:
+        text = _URL_CREDENTIALS_RE.sub(lambda m: m.group(1) + "***@", text)
     if not _MAYBE_SECRET_RE.search(text):
         return text
     form, json_ = _name_patterns()
-    text = form.sub(_mask_form, text)
-    text = json_.sub(_mask_json, text)
+    if pub:
+        text = form.sub(lambda m: _mask_form(m, pub), text)
+        text = json_.sub(lambda m: _mask_json(m, pub), text)
+    else:
+        text = form.sub(_mask_form, text)
+        text = json_.sub(_mask_json, text)
     text = _BASIC_RE.sub(lambda m: m.group(1) + "***", text)
     text = _KEY_RE.sub(_mask_key_match, text)
     text = _BEARER_RE.sub(
         lambda m: m.group(1) + (m.group(2) if "*" in m.group(2) else mask_value(m.group(2))),
         text,
     )
-    text = _DIGIT_RUN_RE.sub(_mask_pan_match, text)
-    text = _IBAN_RE.sub(_mask_iban_match, text)
+    text = _DIGIT_RUN_RE.sub(lambda m: _mask_pan_match(m, pub), text)
+    text = _IBAN_RE.sub(lambda m: _mask_iban_match(m, pub), text)
     return text
 
 
@@ -181,64 +289,73 @@ def _is_sensitive_key(key: str) -> bool:
     return key in names or ("[" in key and any(p in names for p in re.findall(r"[^\[\]]+", key)))
 
 
-def _mask_all(value: Any) -> Any:
+def _mask_all(value: Any, public: frozenset[str] = frozenset()) -> Any:
     """Every scalar under a sensitive name masked (a secret sent as a list or hash)."""
     if isinstance(value, Mapping):
         # keys too: `card[cvc][123]=` decodes to {"cvc": {"123": ""}}
-        return {_mask_all(str(k)): _mask_all(v) for k, v in value.items()}
+        return {_mask_all(str(k), public): _mask_all(v, public) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_mask_all(v) for v in value]
+        return [_mask_all(v, public) for v in value]
     if value is None or isinstance(value, bool):
         return value
     text = str(value)
-    return mask_value(text) if text else text
+    return mask_value(text) if text and text not in public else text
 
 
-def redact_params(params: Any, _keys: tuple[str, ...] = ()) -> Any:
+def redact_params(params: Any, _keys: tuple[str, ...] = (), public: Iterable[str] = ()) -> Any:
     """A copy of a nested parameter mapping with sensitive leaves (by model path) masked.
 
     Anything under a sensitive name is masked too, so a fuzzer's odd nesting
     (``card[card][number]``, ``card[cvc][]``, ``card[cvc][x]``) cannot smuggle a PAN past the
     report; keys are redacted as text (a JSON body sent as a form makes one a key).
+    ``public`` values (published test values) are kept.
     """
+    pub = public if isinstance(public, frozenset) else frozenset(public)
     if _keys and (_keys in _sensitive_paths() or _is_sensitive_key(_keys[-1])):
-        return _mask_all(params)
+        return _mask_all(params, pub)
     if isinstance(params, Mapping):
-        return {redact_text(str(k)): redact_params(v, (*_keys, str(k))) for k, v in params.items()}
+        return {
+            redact_text(str(k), (), pub): redact_params(v, (*_keys, str(k)), pub)
+            for k, v in params.items()
+        }
     if isinstance(params, list):
-        return [redact_params(v, _keys) for v in params]
+        return [redact_params(v, _keys, pub) for v in params]
     if isinstance(params, str):
-        return redact_text(params)
+        return redact_text(params, (), pub)
     return params
 
 
-def redact_headers(headers: Mapping[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
+def redact_headers(
+    headers: Mapping[str, Any], secrets: Iterable[str] = (), public: Iterable[str] = ()
+) -> dict[str, Any]:
     """Headers with credentials and secrets masked (values may be str or lists of str)."""
-    secrets = tuple(secrets)
+    secrets, pub = tuple(secrets), frozenset(public)
     out: dict[str, Any] = {}
     for name, value in headers.items():
         if isinstance(value, (list, tuple)):
-            out[name] = [redact_text(str(v), secrets) for v in value]
+            out[name] = [redact_text(str(v), secrets, pub) for v in value]
         else:
-            out[name] = redact_text(str(value), secrets)
+            out[name] = redact_text(str(value), secrets, pub)
     return out
 
 
-def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
+def redact(value: Any, secrets: Iterable[str] = (), public: Iterable[str] = ()) -> Any:
     """Redact any JSON-like value, keys included; all under a sensitive name is masked.
 
     Strings and keys go through :func:`redact_text`; under a sensitive name (``cvc``,
     ``card[cvc][]``, ...) every scalar is masked, whether sent alone, as a list or a hash.
+    ``public`` values (published test values) are kept.
     """
     secrets = tuple(secrets)
+    pub = public if isinstance(public, frozenset) else frozenset(public)
     if isinstance(value, str):
-        return redact_text(value, secrets)
+        return redact_text(value, secrets, pub)
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
-            name = redact_text(str(k), secrets)
-            out[name] = _mask_all(v) if _is_sensitive_key(str(k)) else redact(v, secrets)
+            name = redact_text(str(k), secrets, pub)
+            out[name] = _mask_all(v, pub) if _is_sensitive_key(str(k)) else redact(v, secrets, pub)
         return out
     if isinstance(value, (list, tuple)):
-        return [redact(v, secrets) for v in value]
+        return [redact(v, secrets, pub) for v in value]
     return value

@@ -1,0 +1,154 @@
+"""Checks every answer is judged by: no 5xx, the JSON error envelope, the response schema."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ..exchange import INVALID_JSON, RequestInfo, ResponseInfo
+from ..failures import Failure, fail
+from ..registry import check
+
+__all__ = ["error_envelope", "not_a_server_error", "response_schema", "response_size"]
+
+
+@check(group="generic", basis="[DOC: Errors] a 5xx means the server failed, whatever was sent")
+def not_a_server_error(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
+    """Never a 5xx, whatever was sent."""
+    if response.status < 500:
+        return []
+    return [
+        fail(
+            "not_a_server_error",
+            f"server error {response.status}",
+            request,
+            response,
+            signature=f"{request.method.upper()} {_route(request)}",
+        )
+    ]
+
+
+def _route(request: RequestInfo) -> str:
+    """The route a request hit, without ids (``/v1/tokens`` or ``/v1/tokens/{id}``)."""
+    if request.is_create:
+        return "/v1/tokens"
+    if request.path.startswith("/v1/tokens/"):
+        return "/v1/tokens/{id}"
+    return "other routes"
+
+
+@check(
+    group="generic",
+    basis="a conformance client must be able to read an answer: bounded size",
+    applies=lambda req, resp: resp.truncated,
+)
+def response_size(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
+    """An answer larger than the transport's limit is a finding; it is not read further."""
+    if not response.truncated:
+        return []
+    return [
+        fail(
+            "response_size",
+            f"answer larger than {len(response.body)} bytes (not read further)",
+            request,
+            response,
+            signature="response too large",
+        )
+    ]
+
+
+@check(
+    group="generic",
+    basis='[HSPEC error] [SDK _error_object.py]: error bodies are {"error": {"type": ...}}',
+    applies=lambda req, resp: not resp.ok,
+)
+def error_envelope(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
+    """Every non-2xx answer is JSON ``{"error": {"type": "...", ...}}`` with a JSON content type."""
+    if response.ok or response.truncated:
+        return []
+    problems = []
+    if not response.is_json_type:
+        problems.append(f"content type {response.content_type or '(none)'!r} is not JSON")
+    body = response.json
+    if body is INVALID_JSON:
+        problems.append("body is not JSON")
+    elif not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        problems.append('body has no "error" object')
+    elif not isinstance(body["error"].get("type"), str):
+        problems.append('"error" has no string "type"')
+    if not problems:
+        return []
+    return [
+        fail(
+            "error_envelope",
+            f"error answer {response.status}: " + "; ".join(problems),
+            request,
+            response,
+            signature="; ".join(problems),
+        )
+    ]
+
+
+@cache
+def _validator(obj: str) -> Any:
+    import jsonschema
+
+    from contracttk.schemas import response_json_schema
+
+    schema = response_json_schema(obj)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def schema_errors(obj: str, body: Any) -> list[tuple[str, str]]:
+    """``(where, message)`` of every violation of ``body`` against the bundled ``obj`` schema."""
+    out = []
+    for err in sorted(_validator(obj).iter_errors(body), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
+        out.append((where, err.message[:200]))
+    return out
+
+
+def _schema_applies(req: RequestInfo, resp: ResponseInfo) -> bool:
+    return (
+        (req.is_create or req.is_retrieve)
+        and not resp.truncated
+        and (resp.ok or resp.json is not INVALID_JSON)
+    )
+
+
+@check(
+    group="generic",
+    basis="[SDK] [FIX]: the token and error objects (bundled response schemas)",
+    applies=_schema_applies,
+)
+def response_schema(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
+    """Answers of the token routes conform to the bundled response schemas (2xx: JSON token).
+
+    A non-JSON error answer is the business of ``error_envelope``; a non-JSON 2xx is ours.
+    """
+    if not _schema_applies(request, response):
+        return []
+    if response.json is INVALID_JSON:
+        return [
+            fail(
+                "response_schema",
+                f"{response.status} answer is not JSON ({response.content_type or 'no content type'})",
+                request,
+                response,
+                signature="not JSON",
+            )
+        ]
+    which = "token" if response.ok else "error"
+    return [
+        fail(
+            "response_schema",
+            f"{which} response does not match the schema: {where}: {message}",
+            request,
+            response,
+            # The schema path, with array indexes folded: one wrong field is one cause.
+            signature=f"{which}: "
+            + "/".join("*" if part.isdigit() else part for part in where.split("/")),
+        )
+        for where, message in schema_errors(which, response.json)[:3]
+    ]

@@ -1,0 +1,250 @@
+"""``no_secret_echo``: no PAN, CVC, account number, ID number or API key that was sent comes back.
+
+What counts as sent: every value at a sensitive path of the model in the decoded form
+body, anything under a sensitive name in a JSON body or a malformed form body, every
+PAN-like digit run anywhere in the request (body, URL, query: a malformed key such as
+``card[4242424242424242=1`` carries one), and the API key. Where it is looked for: the
+body (JSON leaves, error messages, raw text) and every header the server chose to send.
+
+Matching is bounded and linear in the answer's size. Long secrets match as substrings
+(digit-only ones as whole digit runs, also grouped by spaces or dashes); short ones
+(under :data:`SHORT_SECRET` characters: a CVC, ``ssn_last_4``) only as a whole field value
+or a whole word of a message, never inside an IP address, a timestamp, an id or a longer
+number (a CVC of ``127`` is not echoed by ``client_ip: 127.0.0.1``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+from contracttk.contract import token_rules
+
+from ..exchange import INVALID_JSON, UNDECODABLE, RequestInfo, ResponseInfo
+from ..failures import Failure, fail
+from ..redact import sensitive_names
+from ..registry import check
+
+__all__ = ["SHORT_SECRET", "no_secret_echo", "sent_secrets"]
+
+SHORT_SECRET = 8
+"""Secrets shorter than this are matched as whole values or words only."""
+
+_PAN_RUN_RE = re.compile(r"(?<![0-9])[0-9]{13,19}(?![0-9])")
+_DIGIT_RUN_RE = re.compile(r"[0-9](?:[ -]?[0-9])*")
+# A word of a message: a run without spaces, quotes or brackets; the punctuation that ends
+# a sentence or a list item is stripped, the dots and colons inside it are kept (an IP
+# address, a time or a decimal stays one word).
+_WORD_RE = re.compile(r"""[^\s"'`()\[\]{}<>,;=&]+""")
+_WORD_TRIM = ".:!?"
+# Headers whose value the server sets whatever the request held (dates, versions, sizes):
+# a fuzzed value equal to one of them is a coincidence, not an echo.
+_SERVER_HEADERS = frozenset(
+    {
+        "content-length",
+        "content-type",
+        "date",
+        "server",
+        "stripe-version",
+        "cache-control",
+        "connection",
+        "keep-alive",
+        "vary",
+        "expires",
+        "last-modified",
+        "age",
+        "etag",
+        "strict-transport-security",
+        "x-content-type-options",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-max-age",
+        "access-control-expose-headers",
+    }
+)
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _leaves(v, (*path, str(k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, (*path, str(i)))
+    else:
+        yield path, value
+
+
+def _under_sensitive_name(path: tuple[str, ...]) -> str | None:
+    names = sensitive_names()
+    for part in path:
+        for piece in re.findall(r"[^\[\]]+", part):
+            if piece in names:
+                return piece
+    return None
+
+
+def _luhn(number: str) -> bool:
+    from contracttk.contract.domain import luhn_valid
+
+    return luhn_valid(number)
+
+
+def sent_secrets(request: RequestInfo) -> list[tuple[str, str]]:
+    """``(where, value)`` of every secret ``request`` carried, however it was sent."""
+    out: dict[str, str] = {}
+    for where, value in request.secrets():
+        out.setdefault(value, where)
+    body = request.body or b""
+    text = body.decode("utf-8", "replace")
+    structured: Any = None
+    origin = ""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            structured, origin = json.loads(text), "JSON"
+        except ValueError:
+            structured = None
+    if structured is None and request.params is UNDECODABLE:
+        # A malformed form body: the pairs as a lenient parser reads them.
+        structured, origin = dict(parse_qsl(text, keep_blank_values=True)), "malformed"
+    if structured is not None:
+        for path, leaf in _leaves(structured):
+            name = _under_sensitive_name(path)
+            if name is not None and leaf is not None and not isinstance(leaf, bool):
+                out.setdefault(str(leaf), f"{name} (sent in a {origin} body)")
+    query = urlsplit(request.url).query
+    for place, raw in (("body", unquote_plus(text)), ("URL", unquote_plus(request.url))):
+        for m in _PAN_RUN_RE.finditer(raw):
+            if _luhn(m.group(0)):
+                out.setdefault(m.group(0), f"card number (in the request {place})")
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        name = _under_sensitive_name((key,))
+        if name is not None and value:
+            out.setdefault(value, f"{name} (in the query)")
+    return [(where, value) for value, where in out.items()]
+
+
+def _plain_values(request: RequestInfo, secrets: set[str]) -> set[str]:
+    """Values the request sent in non-secret fields (an echo of those is not a leak)."""
+    from contracttk.encoding import encode_pairs
+
+    params = request.params
+    if not isinstance(params, Mapping):
+        return set()
+    try:
+        pairs = encode_pairs(params)
+    except ValueError:
+        return set()
+    return {v for _, v in pairs if v not in secrets}
+
+
+def _model_texts(request: RequestInfo) -> list[str]:
+    """The messages and params of the errors the model expects for this request.
+
+    A fuzzer's "secret" that happens to be a word of the expected answer is not a leak:
+    the text would be there whatever was sent.
+    """
+    ev = request.evaluation if request.is_create else None
+    if ev is None:
+        return []
+    return [
+        t
+        for f in ev.findings
+        for t in (f.error.message, f.error.param, f.error.type, f.error.code)
+        if t
+    ]
+
+
+def _expected_values(request: RequestInfo, response: ResponseInfo) -> dict[tuple[str, ...], Any]:
+    """Response paths whose exact value the model pins (e.g. ``card.last4``)."""
+    ev = request.evaluation if request.is_create else None
+    if not (response.ok and ev is not None and ev.accepted and ev.kind):
+        return {}
+    livemode = bool(request.parsed_key and request.parsed_key.livemode)
+    rules = token_rules(ev.kind, request.params, livemode=livemode, today=request.today)
+    return {r.path: r.equals for r in rules if r.has_value}
+
+
+def _has_digit_run(text: str, digits: str) -> bool:
+    """``digits`` stands in ``text`` as a whole digit run (spaces or dashes may group it)."""
+    for m in _DIGIT_RUN_RE.finditer(text):
+        run = m.group(0)
+        if len(run) >= len(digits) and run.replace(" ", "").replace("-", "") == digits:
+            return True
+    return False
+
+
+def _has_word(text: str, value: str) -> bool:
+    """``value`` is a whole word of ``text`` (see the module docstring)."""
+    if value not in text:
+        return False
+    return any(m.group(0).rstrip(_WORD_TRIM) == value for m in _WORD_RE.finditer(text))
+
+
+def _hit(text: str, value: str, *, digits: bool, short: bool) -> bool:
+    if short:
+        return text.strip() == value or _has_word(text, value)
+    if digits:
+        return _has_digit_run(text, value)
+    return value in text
+
+
+@check(group="secrets", basis="[SDK] [FIX] [DOC]: tokens expose last4/fingerprint, never the value")
+def no_secret_echo(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
+    """No submitted PAN, CVC, account number, ID number or API key comes back anywhere."""
+    # Real PANs, CVCs, account, ID and tax numbers all carry digits; a fuzzer's word in a
+    # secret field ("bank_account", "token") is no secret and would match the answer's own
+    # vocabulary.
+    secrets = [
+        (w, v)
+        for w, v in sent_secrets(request)
+        if len(v) >= 3 and (w == "API key" or sum(ch.isdigit() for ch in v) >= 3)
+    ]
+    if not secrets:
+        return []
+    plain = _plain_values(request, {v for _, v in secrets})
+    model_texts = _model_texts(request)
+    expected = _expected_values(request, response)
+    body = response.json
+    leaves = list(_leaves(body)) if body is not INVALID_JSON else None
+    text = response.text
+    out: list[Failure] = []
+    for where, value in secrets:
+        if where != "API key" and (value in plain or any(value in t for t in model_texts)):
+            continue
+        digits = value.isascii() and value.isdigit()
+        short = len(value) < SHORT_SECRET
+        places: list[str] = []
+        if leaves is not None:
+            for path, leaf in leaves:
+                if isinstance(leaf, bool) or leaf is None:
+                    continue
+                if expected.get(path, object()) == leaf:
+                    continue
+                if _hit(str(leaf), value, digits=digits, short=short):
+                    places.append("body at " + (".".join(path) or "(root)"))
+            # JSON escapes can hide a value from the leaf scan (and keys are not leaves).
+            if not places and not short and _hit(text, value, digits=digits, short=False):
+                places.append("body")
+        elif _hit(text, value, digits=digits, short=short):
+            places.append("body")
+        for name, header in response.headers.items():
+            if name in _SERVER_HEADERS:
+                continue
+            if _hit(header, value, digits=digits, short=short):
+                places.append(f"header {name}")
+        if places:
+            out.append(
+                fail(
+                    "no_secret_echo",
+                    f"the submitted {where} comes back in the {', '.join(places)}",
+                    request,
+                    response,
+                    signature=f"{where.split(' (')[0]} in the {places[0].split(' at ')[0]}",
+                )
+            )
+    return out

@@ -1,0 +1,125 @@
+"""Items driven by schemathesis: its fuzzing and coverage phases over the bundled OpenAPI document.
+
+What the strategies did not think of: schemathesis draws cases (positive and negative) and
+derives boundary cases from the schema; every case is sent by our runner (Stripe form
+encoding, the run's key, bounded transport) and judged by the oracle like any other.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from contracttk.contract import KIND_NAMES
+from contracttk.encoding import encode_loose
+
+from .runner import Runner, SuiteItem
+
+__all__ = ["COVERAGE_CASES_PER_EXAMPLE", "ITEMS", "MAX_PATH_ID", "MAX_URL"]
+
+COVERAGE_CASES_PER_EXAMPLE = 40
+"""The coverage phase sends at most this many cases per ``--max-examples`` (60 -> 2,400, about
+all of ``POST /v1/tokens``'s ~2,350), so ``--max-examples`` bounds every phase."""
+MAX_PATH_ID = 512
+"""Generated path ids longer than this are cut: multi-kilobyte URLs meet the HTTP layer's
+limits (414/431), not the API contract, and a dropped case would leave the item empty."""
+MAX_URL = 4096
+"""Generated URLs longer than this (a fuzzed query) are not sent but counted as unsent: server
+libraries refuse them before the API sees them (uvicorn resets the connection or answers a
+plain-text 400), which says nothing about the contract."""
+
+
+def _schema(r: Runner) -> Any:
+    import schemathesis
+
+    from contracttk.schemas import openapi_document
+
+    schema = schemathesis.openapi.from_dict(openapi_document())
+    schema.config.update(base_url=r.target.url)
+    return schema
+
+
+def _out_of_scope(r: Runner, body: Any) -> bool:
+    """A body naming a token kind the run does not test (``--kind``)."""
+    if not isinstance(body, Mapping) or len(r.settings.kinds) == len(KIND_NAMES):
+        return False
+    return any(k in body and k not in r.settings.kinds for k in KIND_NAMES)
+
+
+def _send_case(r: Runner, case: Any) -> None:
+    """Send one schemathesis case (any method) and judge it."""
+    method = case.method.upper()
+    body = case.body if isinstance(case.body, (dict, list, str, bytes, int, float)) else None
+    if isinstance(body, (int, float)) and not isinstance(body, bool):
+        body = str(body)
+    if _out_of_scope(r, body):
+        return
+    query = case.query if isinstance(case.query, dict) and case.query else None
+    if case.path_parameters:
+        params = {
+            k: (str(v)[:MAX_PATH_ID] if v is not None else "")
+            for k, v in case.path_parameters.items()
+        }
+        path = case.operation.path
+        for k, v in params.items():
+            path = path.replace("{" + k + "}", quote(v, safe=""))
+    else:
+        path = case.operation.path
+    if len(path) + (len(encode_loose(dict(query))) if query else 0) > MAX_URL:
+        r.result.unsent += 1
+        return
+    r.exchange(
+        method,
+        path,
+        body=body if method == "POST" else None,
+        query=query if method != "POST" else None,
+    )
+
+
+def _fuzz(method: str, path: str) -> Callable[[Runner], None]:
+    def run(r: Runner) -> None:
+        from hypothesis import strategies as st
+        from schemathesis import GenerationMode
+
+        op = _schema(r)[path][method]
+        strategy = st.one_of(
+            op.as_strategy(generation_mode=GenerationMode.POSITIVE),
+            op.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+        )
+        # Positive and negative cases share the budget, twice the per-item examples.
+        r.run_examples(strategy, lambda case: _send_case(r, case), max_examples=2 * r.max_examples)
+
+    return run
+
+
+def _coverage(method: str, path: str) -> Callable[[Runner], None]:
+    """schemathesis's coverage phase: boundary values, missing/extra keys, other methods.
+
+    The cases are deterministic (derived from the bundled schema, not from the seed); every
+    one is judged by the oracle, the envelope and secret checks.
+    """
+
+    def run(r: Runner) -> None:
+        from schemathesis import GenerationMode
+
+        schema = _schema(r)
+        op = schema[path][method]
+        cases = schema.iter_coverage_cases(
+            op,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=schema.config.generation_for(operation=op),
+        )
+        for case in itertools.islice(cases, COVERAGE_CASES_PER_EXAMPLE * r.max_examples):
+            _send_case(r, case)
+
+    return run
+
+
+ITEMS: tuple[SuiteItem, ...] = (
+    SuiteItem("fuzz::POST /v1/tokens", _fuzz("POST", "/v1/tokens")),
+    SuiteItem("fuzz::GET /v1/tokens/{token}", _fuzz("GET", "/v1/tokens/{token}")),
+    SuiteItem("coverage::POST /v1/tokens", _coverage("POST", "/v1/tokens")),
+    SuiteItem("coverage::GET /v1/tokens/{token}", _coverage("GET", "/v1/tokens/{token}")),
+)
