@@ -197,10 +197,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """A session without conformance or schemathesis items gets Hypothesis as it ships.
+    """A session without schemathesis's own tests gets Hypothesis as it ships.
 
     See :mod:`contracttk.plugins.hypothesis_guard`: schemathesis's plugin patches Hypothesis
-    globally whenever it is installed; the user's own ``@given`` tests must not notice.
+    globally whenever it is installed; the user's own ``@given`` tests must not notice,
+    whether or not the session also runs the conformance suite (its items print no
+    examples and size their own generation).
     """
     import sys
 
@@ -210,7 +212,7 @@ def pytest_collection_modifyitems(
 
     if not hypothesis_patched():
         return
-    if any(item.nodeid.startswith("contracttk::") or schemathesis_item(item) for item in items):
+    if any(schemathesis_item(item) for item in items):
         return
     restore_hypothesis()
 

@@ -8,7 +8,8 @@ encoding, the run's key, bounded transport) and judged by the oracle like any ot
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -78,6 +79,31 @@ def _send_case(r: Runner, case: Any) -> None:
     )
 
 
+@contextmanager
+def _schemathesis_buffer() -> Iterator[None]:
+    """Hypothesis's buffer as schemathesis sizes it, for the fuzz items only.
+
+    schemathesis raises Hypothesis's buffer globally when its pytest plugin loads; the
+    pytest adapter puts it back for everyone else's tests, so the items that draw
+    schemathesis cases set it for their own duration and restore it after.
+    """
+    from hypothesis import core as root_core
+    from hypothesis.internal.conjecture import engine
+    from hypothesis.strategies._internal import collections
+    from schemathesis.core import INTERNAL_BUFFER_SIZE
+
+    modules = (root_core, engine, collections)
+    before = [getattr(m, "BUFFER_SIZE", None) for m in modules]
+    for m in modules:
+        m.BUFFER_SIZE = INTERNAL_BUFFER_SIZE  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for m, value in zip(modules, before, strict=True):
+            if value is not None:
+                m.BUFFER_SIZE = value  # type: ignore[attr-defined]
+
+
 def _fuzz(method: str, path: str) -> Callable[[Runner], None]:
     def run(r: Runner) -> None:
         from hypothesis import strategies as st
@@ -89,7 +115,10 @@ def _fuzz(method: str, path: str) -> Callable[[Runner], None]:
             op.as_strategy(generation_mode=GenerationMode.NEGATIVE),
         )
         # Positive and negative cases share the budget, twice the per-item examples.
-        r.run_examples(strategy, lambda case: _send_case(r, case), max_examples=2 * r.max_examples)
+        with _schemathesis_buffer():
+            r.run_examples(
+                strategy, lambda case: _send_case(r, case), max_examples=2 * r.max_examples
+            )
 
     return run
 

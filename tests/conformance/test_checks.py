@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from types import SimpleNamespace
+
 import pytest
-from contracttk.plugins import checks as C
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,18 +27,57 @@ from contracttk.contract import (
 )
 from contracttk.defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from contracttk.encoding import encode
+from contracttk.conformance import checks as _checks
+from contracttk.conformance.checks import create as _create
+from contracttk.conformance.checks import generic as _generic
+from contracttk.conformance.checks import protocol as _protocol
+from contracttk.conformance.checks import secrets as _secrets
+from contracttk.conformance.exchange import RequestInfo, ResponseInfo
+from contracttk.conformance.failures import Failure
+from contracttk.conformance.registry import judge as _judge
+from contracttk.conformance.repro import example_record
+from contracttk.conformance.settings import resolve
+from contracttk.conformance.transport_asgi import AsgiTransport
 from contracttk.server import ApiError, TokenService, create_app
 
 KEY = DEFAULT_SECRET_KEY
+SETTINGS = resolve({"url": "http://testserver", "seed": 1})
+
+
+def _judge_default(req: RequestInfo, resp: ResponseInfo, names: Any = None) -> Any:
+    return _judge(req, resp, names or (*_checks.GENERIC_CHECKS, *_checks.CREATE_CHECKS))
+
+
+# The checks under their names, as the tests below call them.
+C = SimpleNamespace(
+    RequestInfo=RequestInfo,
+    ResponseInfo=ResponseInfo,
+    Failure=Failure,
+    judge=_judge_default,
+    UniqueIds=_protocol.UniqueIds,
+    auth_bad_key=_protocol.auth_bad_key,
+    auth_no_key=_protocol.auth_no_key,
+    auth_publishable_retrieve=_protocol.auth_publishable_retrieve,
+    idempotency_mismatch_check=_protocol.idempotency_mismatch_check,
+    idempotency_replay=_protocol.idempotency_replay,
+    retrieve_consistency=_protocol.retrieve_consistency,
+    retrieve_unknown_id=_protocol.retrieve_unknown_id,
+    error_envelope=_generic.error_envelope,
+    not_a_server_error=_generic.not_a_server_error,
+    response_schema=_generic.response_schema,
+    no_secret_echo=_secrets.no_secret_echo,
+    expected_error=_create.expected_error,
+    positive_acceptance=_create.positive_acceptance,
+    token_semantics=_create.token_semantics,
+)
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
 @pytest.fixture(scope="module")
 def client() -> Any:
-    from schemathesis.python.asgi import ASGIClient
-
-    with ASGIClient(create_app()) as c:
-        yield c
+    transport = AsgiTransport(create_app(), timeout=10, max_response_bytes=4 << 20)
+    yield transport
+    transport.close()
 
 
 def call(
@@ -56,9 +96,8 @@ def call(
         hdrs["Content-Type"] = "application/x-www-form-urlencoded"
     hdrs.update(headers or {})
     url = "http://testserver" + path
-    raw = client.request(method, url, data=body, headers=hdrs)
     req = C.RequestInfo(method, url, hdrs, body)
-    return req, C.ResponseInfo(raw.status_code, dict(raw.headers), raw.content)
+    return req, client.send(method, url, list(hdrs.items()), body)
 
 
 def edited(resp: C.ResponseInfo, change: Any, *, status: int | None = None) -> C.ResponseInfo:
@@ -94,7 +133,7 @@ def test_reference_answers_to_invalid_payloads_pass_every_check(client: Any, dat
     bad = data.draw(S.invalid_params(kind))
     req, resp = call(client, "POST", "/v1/tokens", bad.params)
     failures, verdicts = C.judge(req, resp)
-    assert [f.describe() for f in failures if not f.is_warning] == []
+    assert [f.message for f in failures if not f.is_warning] == []
     assert "expected_error" in verdicts
 
 
@@ -428,49 +467,71 @@ def test_unique_ids_covers_every_embedded_object_of_the_model(client: Any) -> No
 # --- reproduction and redaction ----------------------------------------------------------------
 
 
-def test_failure_curl_reproduces_the_request_with_secrets_masked(client: Any) -> None:
+def test_failure_curl_reproduces_the_request_with_only_the_key_hidden(client: Any) -> None:
     params = sample_params("card")
     req, resp = _token_with(client, params, lambda b: b.update(echo=params["card"]["number"]))
     [f] = C.no_secret_echo(req, resp)
-    text = json.dumps(f.to_json()) + f.describe()
-    assert "4242424242424242" not in text and KEY not in text
-    assert f.curl.startswith("curl -sS -X POST 'http://testserver/v1/tokens'")
-    assert "card%5Bexp_month%5D=12" in f.curl and "card%5Bcvc%5D=***" in f.curl
+    record = example_record(f, SETTINGS)
+    curl = record["request"]["curl"]
+    # Stripe's published test number and the CVC sent with it are public test data:
+    # printed in full, so the line replays; the key travels as an environment variable.
+    assert curl.startswith("curl -sS -X POST 'http://testserver/v1/tokens'")
+    assert '"Authorization: Bearer $CONTRACTTK_API_KEY"' in curl
+    assert "card%5Bnumber%5D=4242424242424242" in curl and "card%5Bcvc%5D=123" in curl
+    assert KEY not in json.dumps(record) and record["request"]["replayable"] is True
+
+
+def test_a_number_that_is_no_published_test_value_is_masked_and_marked_unreplayable() -> None:
+    params = sample_params("card")
+    params["card"]["number"] = "4111111111111111"  # passes Luhn; not one of Stripe's
+    body = encode(params).encode()
+    req = C.RequestInfo("POST", "http://testserver/v1/tokens", {"Authorization": f"Bearer {KEY}"}, body)
+    resp = C.ResponseInfo(402, {"content-type": "application/json"}, b'{"error": {"type": "card_error"}}')
+    record = example_record(C.Failure("expected_error", "m", request=req, response=resp), SETTINGS)
+    text = json.dumps(record)
+    assert "4111111111111111" not in text and "1111" in record["request"]["curl"]
+    assert record["request"]["replayable"] is False
 
 
 def test_a_json_body_posted_as_a_form_leaves_no_pan_in_the_record() -> None:
     # Form-decoded, a JSON text is one key holding the whole document.
-    body = b'{"card": {"number": "4242424242424242", "cvc": "987"}}'
+    body = b'{"card": {"number": "4000056655665556", "cvc": "987"}, "x": "4111111111111111"}'
     req = C.RequestInfo("POST", "http://x/v1/tokens", {"Authorization": f"Bearer {KEY}"}, body)
-    assert isinstance(req.params, dict) and list(req.params) == [body.decode()]
-    record = req.to_json()
-    for text in (json.dumps(record), str(record["params"])):
-        assert "4242424242424242" not in text and "987" not in text
-    assert "4242" in str(record["params"])
+    resp = C.ResponseInfo(400, {"content-type": "application/json"}, b'{"error": {"type": "x"}}')
+    record = example_record(C.Failure("expected_error", "m", request=req, response=resp), SETTINGS)
+    text = json.dumps(record)
+    # 4111111111111111 passes Luhn and is no Stripe test number: never shown in full
+    assert "4111111111111111" not in text
+    # a published test number (and its CVC) is public test data: shown, so the line replays
+    assert "4000056655665556" in record["request"]["curl"]
 
 
 @pytest.mark.parametrize("offset", range(288, 300))
 def test_a_pan_cut_by_truncation_does_not_leak_its_digits(offset: int) -> None:
-    # the failure text shows 300 characters of the answer, the report 4000
-    pan = "4242424242424242"
-    for size, show in ((300, lambda f: f.describe()), (4000, lambda f: json.dumps(f.to_json()))):
-        text = "x" * (offset + size - 300) + pan + " tail"
-        resp = C.ResponseInfo(200, {"content-type": "text/plain"}, text.encode())
-        req = C.RequestInfo("GET", "http://x/v1/tokens/tok_1", {}, None)
-        out = show(C.Failure("responds", "broken", request=req, response=resp))
-        assert pan[:8] not in out, (offset, size)
+    # the report shows 2000 characters of a non-JSON answer
+    pan = "4111111111111111"
+    text = "x" * (offset + 2000 - 300) + pan + " tail"
+    resp = C.ResponseInfo(200, {"content-type": "text/plain"}, text.encode())
+    req = C.RequestInfo("GET", "http://x/v1/tokens/tok_1", {}, None)
+    out = json.dumps(example_record(C.Failure("responds", "broken", request=req, response=resp), SETTINGS))
+    assert pan[:8] not in out, offset
 
 
 def test_checks_register_with_schemathesis_and_judge_its_cases() -> None:
     import schemathesis
-    from contracttk.plugins.engine import register_schemathesis
-    from schemathesis.core.failures import Failure as STFailure  # noqa: F401
 
+    from contracttk.plugins.schemathesis_checks import register
     from contracttk.schemas import openapi_document
 
-    register_schemathesis()
-    funcs = C.register_schemathesis_checks()
+    warnings: list[Any] = []
+    handle = register(warning_sink=warnings.append)
+    funcs = handle.checks
     assert {f.__name__ for f in funcs} >= {"contracttk_no_secret_echo", "contracttk_expected_error"}
+    # a second registration keeps its own sink (none is silently ignored)
+    other: list[Any] = []
+    second = register(warning_sink=other.append)
+    assert second.sink is not handle.sink
+    second.close()
     schema = schemathesis.openapi.from_dict(openapi_document())
     schema.app = create_app()
     schema.config.update(base_url="http://testserver")
@@ -494,6 +555,7 @@ def test_checks_register_with_schemathesis_and_judge_its_cases() -> None:
     with pytest.raises(AssertionError, match="positive_acceptance"):
         for fn in funcs:
             fn(None, refused, case)
+    handle.close()
 
 
 class _RefusesEverything(TokenService):

@@ -1,14 +1,12 @@
-"""The pytest plugin: the suite as pytest items in any folder, seeds, xdist, JUnit, redaction.
+"""The pytest plugin: free unless asked for, the whole suite as pytest items when it is.
 
-Each run is a real ``pytest`` subprocess in a fresh temporary folder outside the repo,
-against the reference server on a loopback port (started in this process).
+Every test runs a real pytest in a child process (the plugin as installed) against the
+reference server on a loopback port.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -17,55 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import clean_env, free_port, luhn_runs, run_pytest
 
-from contracttk.contract.domain import luhn_valid
+from contracttk.conformance.suite import item_names
 from contracttk.defaults import DEFAULT_SECRET_KEY
 from contracttk.server import TokenService, running_server
 
 pytestmark = pytest.mark.loopback
 
-PYTEST = str(Path(sys.executable).with_name("pytest"))
 HEAVY = ("schemathesis", "hypothesis", "faker", "jsonschema", "requests")
-
-
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACTTK_", "PYTEST_"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def run_pytest(
-    cwd: Path,
-    *args: str,
-    env: dict[str, str] | None = None,
-    timeout: float = 240,
-    autoload: bool = False,
-) -> subprocess.CompletedProcess[str]:
-    """Run pytest in ``cwd``; without ``autoload`` only our plugin (and xdist) load: faster."""
-    env = dict(env or clean_env())
-    plugins = ["-p", "no:randomly"]
-    if not autoload:
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        plugins = ["-p", "contracttk", "-p", "xdist"]
-    return subprocess.run(
-        [PYTEST, *plugins, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     with running_server() as url:
         yield url
-
-
-def luhn_runs(text: str) -> list[str]:
-    """13-19 digit runs that pass Luhn: what a leaked card number looks like."""
-    return [m for m in re.findall(r"(?<![0-9])[0-9]{13,19}(?![0-9])", text) if luhn_valid(m)]
 
 
 def test_importing_the_plugin_costs_nothing_heavy() -> None:
@@ -84,7 +48,7 @@ def test_importing_the_plugin_costs_nothing_heavy() -> None:
 def test_without_a_url_the_plugin_does_nothing(tmp_path: Path) -> None:
     proc = run_pytest(tmp_path, "--co", "-q", autoload=True)
     assert proc.returncode == 5, proc.stdout  # no tests collected: nothing of ours added
-    assert "contracttk summary" not in proc.stdout
+    assert "contracttk findings" not in proc.stdout
     help_text = run_pytest(tmp_path, "--help", autoload=True).stdout
     assert "contracttk conformance suite:" in help_text and "--contracttk-url" in help_text
 
@@ -106,21 +70,16 @@ def test_reference_server_passes_the_whole_suite(tmp_path: Path, server: str) ->
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "contracttk: target" in proc.stdout and "seed 7" in proc.stdout
-    assert "contracttk summary" in proc.stdout and "positive_acceptance" in proc.stdout
-    # JUnit (pytest's own mangling of the node id contracttk::card::valid)
+    assert "contracttk findings" in proc.stdout and "0 finding(s)" in proc.stdout
+    # the collection count is right: every item collected and counted
+    assert f"collected {len(item_names())} items" in proc.stdout
+    # pytest's own JUnit: one test case per item (its mangling of contracttk::card::valid)
     cases = ET.parse(junit).getroot().iter("testcase")
     names = {f"{tc.get('classname')}.{tc.get('name')}" for tc in cases}
-    assert {
-        "contracttk.card.valid",
-        "contracttk.auth.no_key",
-        "contracttk.fuzz.POST /v1/tokens",
-    } <= names
-    # Every suite item is a JUnit test case (the suite's own list, not a copy of it).
-    from contracttk.plugins.engine import item_names
-
-    assert len(names) == len(item_names()) and "contracttk.coverage.POST /v1/tokens" in names
+    assert {"contracttk.card.valid", "contracttk.auth.no_key", "contracttk.fuzz.POST /v1/tokens"} <= names
+    assert len(names) == len(item_names())
     doc = json.loads(report.read_text())
-    assert doc["status"] == "completed" and doc["seed"] == 7 and doc["failures"] == []
+    assert doc["status"] == "completed" and doc["seed"] == 7 and doc["findings"] == []
     counts = doc["counts"]
     assert counts["cases"] > 500 and counts["positive_created"] == counts["positive_cases"] > 30
     assert DEFAULT_SECRET_KEY not in proc.stdout + report.read_text() + junit.read_text()
@@ -136,8 +95,8 @@ class EchoesThePan(TokenService):
         return token
 
 
-def test_failures_are_reported_redacted_in_terminal_junit_and_json(tmp_path: Path) -> None:
-    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+def test_a_broken_server_gives_one_finding_per_cause(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
     with running_server(service_cls=EchoesThePan) as url:
         proc = run_pytest(
             tmp_path,
@@ -145,21 +104,44 @@ def test_failures_are_reported_redacted_in_terminal_junit_and_json(tmp_path: Pat
             url,
             "--contracttk-max-examples",
             "5",
-            "-k",
+            "--contracttk-kind",
             "card",
-            f"--junit-xml={junit}",
             "--contracttk-report",
             str(report),
         )
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert "FAILED contracttk::card::valid" in proc.stdout
     doc = json.loads(report.read_text())
-    echo = [f for f in doc["failures"] if f["check"] == "no_secret_echo"]
-    assert echo and echo[0]["kind"] == "card" and echo[0]["curl"].startswith("curl ")
-    assert echo[0]["response"]["status"] == 200 and echo[0]["request"]["method"] == "POST"
-    for text in (proc.stdout, proc.stderr, junit.read_text(), report.read_text()):
-        assert luhn_runs(text) == []
+    echo = [f for f in doc["findings"] if f["check"] == "no_secret_echo"]
+    # the PAN echoed under every card item is ONE cause, whatever the item or number
+    assert len(echo) == 1, [f["title"] for f in echo]
+    [finding] = echo
+    assert finding["cases"] > 5 and finding["kinds"] == ["card"]
+    example = finding["examples"][0]
+    assert example["request"]["curl"].startswith("curl ") and example["response"]["status"] == 200
+    assert {f["kinds"][0] for f in doc["findings"] if f["kinds"]} <= {"card"}
+    for text in (proc.stdout, proc.stderr, report.read_text()):
         assert DEFAULT_SECRET_KEY not in text
+        # only Stripe's published test numbers may appear in full
+        assert all(n.startswith(("4", "5", "3", "6", "2")) for n in luhn_runs(text))
+
+
+def test_the_node_id_of_a_failed_line_reruns_that_item(tmp_path: Path, server: str) -> None:
+    proc = run_pytest(tmp_path, "contracttk::auth::no_key", "--contracttk-url", server, "-v")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "contracttk::auth::no_key PASSED" in proc.stdout
+    assert "1 passed" in proc.stdout and f"{len(item_names()) - 1} deselected" in proc.stdout
+    bad = run_pytest(tmp_path, "contracttk::auth::nope", "--contracttk-url", server)
+    assert bad.returncode == 4 and "no such contracttk item" in bad.stderr
+
+
+def test_collect_only_lists_the_items_and_counts_the_selection(tmp_path: Path, server: str) -> None:
+    proc = run_pytest(tmp_path, "--contracttk-url", server, "--co", "-q", "-k", "card")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    listed = [line for line in proc.stdout.splitlines() if line.startswith("contracttk::")]
+    assert listed == ["contracttk::card::valid", "contracttk::card::invalid"]
+    total = len(item_names())
+    assert f"2/{total} tests collected ({total - 2} deselected)" in proc.stdout
 
 
 def test_seed_last_reruns_the_previous_seed_and_env_vars_work(tmp_path: Path, server: str) -> None:
@@ -194,8 +176,8 @@ def test_xdist_two_workers_share_one_seed_and_one_report(tmp_path: Path, server:
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     doc = json.loads(report.read_text())
-    names = {i["name"] for i in doc["items"]}
-    assert {"auth::no_key", "retrieve::consistency", "idempotency::replay", "pii::valid"} <= names
+    ran = {i["name"] for i in doc["items"]}
+    assert {"auth::no_key", "retrieve::consistency", "idempotency::replay", "pii::valid"} <= ran
     assert doc["seed"] == 99 and doc["counts"]["cases"] > 20
     assert {i["seed"] for i in doc["items"]} == {99}  # every worker ran with the same seed
 
@@ -229,21 +211,22 @@ def test_warnings_are_reported_but_never_fail(tmp_path: Path) -> None:
             str(report),
         )
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "warnings (WARNING-strength" in proc.stdout
+    assert "[warn]" in proc.stdout
     doc = json.loads(report.read_text())
-    assert doc["failures"] == [] and doc["warnings"]
-    assert {w["check"] for w in doc["warnings"]} == {"auth_publishable_retrieve"}
+    assert {f["check"] for f in doc["findings"]} == {"auth_publishable_retrieve"}
+    assert {f["strength"] for f in doc["findings"]} == {"warning"}
 
 
-def test_untestable_target_stops_the_run_with_exit_3(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:  # a free port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = run_pytest(tmp_path, "--contracttk-url", f"http://127.0.0.1:{port}", timeout=60)
-    assert proc.returncode == 3
-    assert "target not testable" in proc.stdout + proc.stderr
+def test_untestable_target_stops_the_run_with_exit_3_and_a_report(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    port = free_port()
+    proc = run_pytest(
+        tmp_path, "--contracttk-url", f"http://127.0.0.1:{port}", "--contracttk-report", str(report), timeout=60
+    )
+    assert proc.returncode == 3, proc.stdout[-2000:]
+    assert "not_testable" in proc.stdout and "unreachable" in proc.stdout
+    doc = json.loads(report.read_text())
+    assert doc["status"] == "not_testable" and "unreachable" in doc["detail"]
 
 
 def test_contracttk_target_fixture_gives_a_ready_client(tmp_path: Path, server: str) -> None:
@@ -276,9 +259,9 @@ def test_a_refused_api_key_stops_the_run_before_any_item(tmp_path: Path, server:
     out = proc.stdout + proc.stderr
     assert proc.returncode == 3, out[-3000:]
     assert "refuses the API key" in out and "401 on every request" in out
-    assert "failed" not in proc.stdout and "contracttk summary" not in proc.stdout
+    assert "FAILED" not in proc.stdout
     assert key not in out + report.read_text() and "1234" in out  # masked, last four shown
-    assert json.loads(report.read_text())["status"] == "target_unavailable"
+    assert json.loads(report.read_text())["status"] == "not_testable"
 
 
 @pytest.mark.parametrize(
@@ -286,12 +269,15 @@ def test_a_refused_api_key_stops_the_run_before_any_item(tmp_path: Path, server:
     [
         (["--contracttk-url", "notaurl"], "not an http(s) URL"),
         (["--contracttk-url", "http://127.0.0.1:port"], "not a valid URL"),
-        (["--contracttk-timeout", "-1"], ">= 0.1"),
-        (["--contracttk-timeout", "nan"], ">= 0.1"),
-        (["--contracttk-timeout", "inf"], ">= 0.1"),
-        (["--contracttk-timeout", "0"], ">= 0.1"),
+        (["--contracttk-timeout", "-1"], "at least 0.1"),
+        (["--contracttk-timeout", "nan"], "finite"),
+        (["--contracttk-timeout", "inf"], "finite"),
+        (["--contracttk-timeout", "0"], "at least 0.1"),
+        (["--contracttk-kind", "card,cheque"], "unknown kind cheque"),
+        (["--contracttk-exclude-check", "no_such_check"], "unknown check"),
         (["--contracttk-report", "/proc/contracttk-no-such-dir/r.json"], "cannot create folder"),
         (["--contracttk-report", "."], "is a directory"),
+        (["--contracttk-baseline", "/nonexistent/r.json"], "cannot read"),
     ],
 )
 def test_bad_settings_are_usage_errors_before_anything_is_sent(
@@ -326,6 +312,30 @@ def test_a_report_that_cannot_be_written_at_the_end_is_one_line_not_a_crash(
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    lines = [line for line in proc.stdout.splitlines() if "could not write the report" in line]
+    lines = [line for line in proc.stderr.splitlines() if "could not write" in line]
     assert len(lines) == 1 and str(out / "r.json") in lines[0]
     assert "INTERNALERROR" not in proc.stdout + proc.stderr
+
+
+FAILING_GIVEN = """
+from hypothesis import given, strategies as st
+
+@given(st.just({"a": "1"}))
+def test_mine(params):
+    assert params == {}
+"""
+
+
+@pytest.mark.parametrize("with_suite", [False, True])
+def test_a_failing_given_test_still_prints_its_example(
+    tmp_path: Path, server: str, with_suite: bool
+) -> None:
+    # schemathesis (a dependency of the conformance extra) swaps Hypothesis's printer for
+    # one that prints nothing; the user's own tests must print as without contracttk,
+    # whether or not the same session also runs the conformance suite.
+    (tmp_path / "test_user.py").write_text(FAILING_GIVEN)
+    args = ["--contracttk-url", server, "-k", "test_mine or no_key"] if with_suite else []
+    proc = run_pytest(tmp_path, "-p", "no:cacheprovider", *args, autoload=True)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "params={'a': '1'}" in proc.stdout, proc.stdout[-3000:]
+    assert "any other generated value" not in proc.stdout
