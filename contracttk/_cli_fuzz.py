@@ -265,6 +265,13 @@ def _run(raw: dict[str, Any], workers: int) -> int:
         raise ContractTkError(f"the conformance run ended abnormally (pytest exit code {ret})")
     from .conformance.report import summary_lines
 
+    if state.status == "not_testable" and not state.records:
+        # Nothing ran (the pre-flight probe failed): one line, one hint, exit 3.
+        from .errors import TargetUnavailableError
+
+        for text in state.write_errors:
+            click.secho(f"contracttk fuzz: {text}", fg="red", err=True)
+        raise TargetUnavailableError(f"target not testable: {state.detail}", hint=state.hint)
     for line in summary_lines(state.doc):
         click.echo(line)
     if state.settings.report:

@@ -7,26 +7,14 @@ of the contract); broken ones are those answers edited by hand, one fact at a ti
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracttk import strategies as S
-from contracttk.contract import (
-    KIND_NAMES,
-    Strength,
-    catalogue,
-    evaluate_create,
-    get_violation,
-    malformed_body,
-    sample_params,
-)
-from contracttk.defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
-from contracttk.encoding import encode
 from contracttk.conformance import checks as _checks
 from contracttk.conformance.checks import create as _create
 from contracttk.conformance.checks import generic as _generic
@@ -38,6 +26,17 @@ from contracttk.conformance.registry import judge as _judge
 from contracttk.conformance.repro import example_record
 from contracttk.conformance.settings import resolve
 from contracttk.conformance.transport_asgi import AsgiTransport
+from contracttk.contract import (
+    KIND_NAMES,
+    Strength,
+    catalogue,
+    evaluate_create,
+    get_violation,
+    malformed_body,
+    sample_params,
+)
+from contracttk.defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+from contracttk.encoding import encode
 from contracttk.server import ApiError, TokenService, create_app
 
 KEY = DEFAULT_SECRET_KEY
@@ -485,8 +484,12 @@ def test_a_number_that_is_no_published_test_value_is_masked_and_marked_unreplaya
     params = sample_params("card")
     params["card"]["number"] = "4111111111111111"  # passes Luhn; not one of Stripe's
     body = encode(params).encode()
-    req = C.RequestInfo("POST", "http://testserver/v1/tokens", {"Authorization": f"Bearer {KEY}"}, body)
-    resp = C.ResponseInfo(402, {"content-type": "application/json"}, b'{"error": {"type": "card_error"}}')
+    req = C.RequestInfo(
+        "POST", "http://testserver/v1/tokens", {"Authorization": f"Bearer {KEY}"}, body
+    )
+    resp = C.ResponseInfo(
+        402, {"content-type": "application/json"}, b'{"error": {"type": "card_error"}}'
+    )
     record = example_record(C.Failure("expected_error", "m", request=req, response=resp), SETTINGS)
     text = json.dumps(record)
     assert "4111111111111111" not in text and "1111" in record["request"]["curl"]
@@ -513,14 +516,16 @@ def test_a_pan_cut_by_truncation_does_not_leak_its_digits(offset: int) -> None:
     text = "x" * (offset + 2000 - 300) + pan + " tail"
     resp = C.ResponseInfo(200, {"content-type": "text/plain"}, text.encode())
     req = C.RequestInfo("GET", "http://x/v1/tokens/tok_1", {}, None)
-    out = json.dumps(example_record(C.Failure("responds", "broken", request=req, response=resp), SETTINGS))
+    out = json.dumps(
+        example_record(C.Failure("responds", "broken", request=req, response=resp), SETTINGS)
+    )
     assert pan[:8] not in out, offset
 
 
 def test_checks_register_with_schemathesis_and_judge_its_cases() -> None:
     import schemathesis
-
     from contracttk.plugins.schemathesis_checks import register
+
     from contracttk.schemas import openapi_document
 
     warnings: list[Any] = []

@@ -76,7 +76,11 @@ def test_reference_server_passes_the_whole_suite(tmp_path: Path, server: str) ->
     # pytest's own JUnit: one test case per item (its mangling of contracttk::card::valid)
     cases = ET.parse(junit).getroot().iter("testcase")
     names = {f"{tc.get('classname')}.{tc.get('name')}" for tc in cases}
-    assert {"contracttk.card.valid", "contracttk.auth.no_key", "contracttk.fuzz.POST /v1/tokens"} <= names
+    assert {
+        "contracttk.card.valid",
+        "contracttk.auth.no_key",
+        "contracttk.fuzz.POST /v1/tokens",
+    } <= names
     assert len(names) == len(item_names())
     doc = json.loads(report.read_text())
     assert doc["status"] == "completed" and doc["seed"] == 7 and doc["findings"] == []
@@ -221,7 +225,12 @@ def test_untestable_target_stops_the_run_with_exit_3_and_a_report(tmp_path: Path
     report = tmp_path / "r.json"
     port = free_port()
     proc = run_pytest(
-        tmp_path, "--contracttk-url", f"http://127.0.0.1:{port}", "--contracttk-report", str(report), timeout=60
+        tmp_path,
+        "--contracttk-url",
+        f"http://127.0.0.1:{port}",
+        "--contracttk-report",
+        str(report),
+        timeout=60,
     )
     assert proc.returncode == 3, proc.stdout[-2000:]
     assert "not_testable" in proc.stdout and "unreachable" in proc.stdout
