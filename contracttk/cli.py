@@ -24,6 +24,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "fuzz",
         "Run the conformance suite against a Stripe-like /v1/tokens API.",
     ),
+    "replay": (
+        "contracttk._cli_replay",
+        "replay",
+        "Re-send a report's examples: which findings are fixed?",
+    ),
     "serve": ("contracttk._cli_serve", "serve", "Run the reference /v1/tokens server."),
     "schema": (
         "contracttk._cli_schema",

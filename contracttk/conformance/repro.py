@@ -172,7 +172,18 @@ def _request_record(
         path = "/" + path
     params = request.params
     curl, exact = curl_line(request, settings, public)
-    body = request.body.decode("utf-8", "replace") if request.body else None
+    body, body_b64 = None, None
+    if request.body:
+        try:
+            body = redact_text(request.body.decode("utf-8"), secrets, public)
+        except UnicodeDecodeError:
+            # Bytes a text redaction cannot read: kept only when nothing secret was sent.
+            if exact:
+                import base64
+
+                body_b64 = base64.b64encode(request.body).decode("ascii")
+            else:
+                body = "(binary body withheld: it carried a value that is not public test data)"
     return {
         "method": request.method.upper(),
         "path": redact_text(path, secrets, public),
@@ -183,7 +194,8 @@ def _request_record(
             secrets,
             public,
         ),
-        "body": redact_text(body, secrets, public)[:20000] if body is not None else None,
+        "body": body,
+        "body_base64": body_b64,
         "params": redact_params(params, (), public) if isinstance(params, Mapping) else None,
         "curl": curl,
         "replayable": exact,
