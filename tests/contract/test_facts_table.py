@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from support.answers import hard_misses, wrong
 from support.facts import (
     FIELDS,
     Row,
@@ -52,25 +53,6 @@ KNOWN_WRONG = {
         "issue 9: not established (SDK marks ip optional), yet status/type are hard"
     ),
 }
-
-
-def wrong(name: str, value: Any) -> Any:
-    """A value of field ``name`` that no row of the table allows."""
-    if name == "status":
-        return 400 if value == 402 else 422
-    return {"type": "api_error", "code": "contracttk_wrong_code", "param": "contracttk[wrong]"}[
-        name
-    ]
-
-
-def hard_misses(expected: ExpectedError, answer: dict[str, Any]) -> set[str]:
-    """The fields in which ``answer`` fails ``expected`` as a hard failure."""
-    error = {f: answer[f] for f in ("type", "code", "param") if answer.get(f) is not None}
-    return {
-        name
-        for name, strength, _ in expected.mismatches(answer["status"], {"error": error})
-        if strength is Strength.HARD
-    }
 
 
 def own_answer(expected: ExpectedError) -> dict[str, Any]:
