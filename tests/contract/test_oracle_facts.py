@@ -109,7 +109,11 @@ def judge(
 ) -> None:
     for form in forms(payload):
         ev = evaluate_create(form, key=k, today=D)
-        assert ev.findings, "the oracle accepts a request Stripe rejects"
+        if row.hard or row.reject == "hard":
+            assert ev.findings, "the oracle accepts a request Stripe rejects"
+        elif not ev.findings:
+            # Nothing established either way: the model may also leave the request alone.
+            continue
         for answer in answers:
             assert passes(ev, answer), f"Stripe's answer {answer} fails hard: {ev.findings}"
         for name in FIELDS:
@@ -371,7 +375,7 @@ def test_unsettled_expiry_is_neither_accepted_nor_rejected(
     for form in forms(payload):
         ev = evaluate_create(form, key=TEST_SK, today=D)
         assert not ev.accepted, "a 402 here would be called a false rejection"
-        assert ev.must_reject is Strength.NOT_ASSERTED
+        assert ev.must_reject is not Strength.HARD
         assert all(passes(ev, a) for a in answers)
 
 
