@@ -3,35 +3,36 @@
 The central invariant: every catalogue entry, applied to a valid payload, is exactly
 what the oracle reports first -- and the same after the payload goes through the wire
 encoding (``1`` and ``"1"`` are the same bytes, so the verdict cannot depend on which
-was written). Coverage is computed here by walking the parameter trees, so a rule that
-silently drops out of the catalogue fails a test.
+was written). Coverage is computed by walking the SDK harvest (``tests/data/token-params.json``),
+not the model's own tree, so a rule that silently drops out of the catalogue fails a test.
+Whether each entry's error is Stripe's is judged in ``test_facts_table.py``.
 """
 
 from __future__ import annotations
 
 import base64
 import string
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from support.facts import harvest
 
 from contracttk.contract import (
     KIND_NAMES,
     ApiKey,
     Finding,
-    Param,
     Violation,
     catalogue,
     evaluate_create,
     get_violation,
     key_from_authorization,
     mask_key,
-    param_tree,
     parse_key,
     sample_params,
-    shared_params,
     violations_for,
 )
 from contracttk.defaults import (
@@ -130,101 +131,115 @@ def test_wire_never_changes_the_findings(arg: tuple[str, list[Violation]]) -> No
     assert python, "a violation must leave a finding"
 
 
-# --- coverage: computed from the parameter trees ------------------------------------------------
+# --- coverage: computed from the SDK harvest in tests/data (not from the model's own tree) ------
 
 
-def _sole_child(param: Param) -> bool:
-    parent = param_tree(param.keys[0])
-    for key in param.keys[1:-1]:
-        child = parent.child(key)
-        assert child is not None
-        parent = child
-    return len(parent.children) == 1
-
-
-def _structural_names(root: Param) -> set[str]:
-    """The generic entries the issue asks for, for every node of one tree."""
+def _structural_names(root: dict[str, Any]) -> set[str]:
+    """The generic entries expected for every node of one harvested tree."""
     out: set[str] = set()
-    for p in root.walk():
-        path = p.path
-        if not p.empty_ok:
+    for node, parent in _walk_with_parent(root, None):
+        path, kind = node["path"], node["type"]
+        if not node.get("empty_string_allowed"):
             out.add(f"{path}:empty")
-        if p.required and len(p.keys) > 1 and not _sole_child(p):
+        # A sole child cannot be left out without emptying its parent (that is `<parent>:empty`).
+        if node.get("required") and parent is not None and len(parent["children"]) > 1:
             out.add(f"{path}:missing")
-        if p.is_object:
+        items = node.get("items") or {}
+        if kind == "object":
             out.add(f"{path}:scalar_for_hash")
-            if p.is_map:
+            if node.get("map_of"):
                 out |= {f"{path}:{r}" for r in ("too_many_keys", "key_too_long", "value_too_long")}
                 out.add(f"{path}:hash_for_scalar")
             else:
                 out.add(f"{path}:unknown_param")
-        elif p.type == "array":
+        elif kind == "array":
             out |= {f"{path}:scalar_for_array", f"{path}:wrong_type"}
-            if p.items and p.items.max_length is not None:
+            if items.get("maxLength") is not None:
                 out.add(f"{path}:too_long")
-            if p.items and p.items.enum:
+            if items.get("enum"):
                 out.add(f"{path}:not_in_enum")
         else:
             out.add(f"{path}:hash_for_scalar")
-            if p.type in ("integer", "number", "boolean"):
+            if kind in ("integer", "number", "boolean"):
                 out.add(f"{path}:wrong_type")
-            if p.max_length is not None:
+            if node.get("maxLength") is not None:
                 out.add(f"{path}:too_long")
-            if p.enum:
+            if node.get("enum"):
                 out.add(f"{path}:not_in_enum")
     return out
 
 
-# Domain entries named by the issue (stripe-tokens.md §4, §10), written out by hand.
+def _walk_with_parent(
+    node: dict[str, Any], parent: dict[str, Any] | None
+) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    yield node, parent
+    for child in node.get("children", ()):
+        yield from _walk_with_parent(child, node)
+
+
+def _extra_is_allowed(name: str) -> bool:
+    # The model may know maxLengths newer than the 2022 spec behind the harvest (issue 9).
+    return name.endswith(":too_long") or name in INFERRED
+
+
+# Domain entries established by stripe-tokens.md §1, §2.1, §4, §10 (written out by hand): the
+# catalogue must have them.
 DOMAIN = {
-    None: {"request:no_kind", "request:two_kinds", "request:unknown_param"},
+    None: {"request:no_kind", "request:unknown_param"},
     "card": {
         "card[number]:luhn",
-        "card[number]:wrong_length",
-        "card[number]:not_digits",
         "card[exp_month]:out_of_range",
-        "card[exp_month]:not_a_number",
         "card[exp_year]:past",
         "card[exp_year]:far_future",
-        "card[exp_year]:not_a_number",
-        "card[exp_year]:bad_length",
         "card[cvc]:bad_shape",
-        "card[cvc]:brand_length",
         "card:live_mode_test_card",
     },
     "bank_account": {
         "bank_account[routing_number]:wrong_length",
-        "bank_account[routing_number]:bad_checksum",
-        "bank_account[routing_number]:missing_for_us",
         "bank_account[routing_number]:empty_with_iban",
-        "bank_account[account_number]:invalid_us",
-        "bank_account[account_number]:bad_iban",
-        "bank_account[payment_method]:exclusive",
     },
     "pii": set(),
-    "account": {"account[individual][email]:invalid", "account:live_secret_key"},
-    "person": {
-        "person[email]:invalid",
-        "person[additional_tos_acceptances][account][date]:missing",
-        "person[additional_tos_acceptances][account][ip]:missing",
-        "person:live_secret_key",
-    },
-    "cvc_update": {"cvc_update[cvc]:bad_shape"},
+    "account": {"account:live_secret_key"},
+    "person": {"person:live_secret_key"},
+    "cvc_update": set(),
+}
+# Inferred ([INF]) or not-established domain entries: the catalogue may carry them (as
+# warnings, see test_facts_table.py) or drop them; anything else it invents fails the test.
+INFERRED = {
+    "request:two_kinds",
+    "card[number]:wrong_length",
+    "card[number]:not_digits",
+    "card[exp_month]:not_a_number",
+    "card[exp_year]:not_a_number",
+    "card[exp_year]:bad_length",
+    "card[cvc]:brand_length",
+    "bank_account[routing_number]:bad_checksum",
+    "bank_account[routing_number]:missing_for_us",
+    "bank_account[account_number]:invalid_us",
+    "bank_account[account_number]:bad_iban",
+    "bank_account[payment_method]:exclusive",
+    "account[individual][email]:invalid",
+    "person[email]:invalid",
+    "person[additional_tos_acceptances][account][date]:missing",
+    "person[additional_tos_acceptances][account][ip]:missing",
+    "cvc_update[cvc]:bad_shape",
 }
 
 
 def test_request_level_entries() -> None:
-    expand = _structural_names(shared_params()["expand"])
+    expand = _structural_names(harvest()["shared_top_level"]["expand"])
     want = DOMAIN[None] | expand
-    assert {v.name for v in catalogue() if v.kind is None} == want
+    have = {v.name for v in catalogue() if v.kind is None}
+    assert sorted(want - have) == []
+    assert sorted(n for n in have - want if not _extra_is_allowed(n)) == []
 
 
 @pytest.mark.parametrize("kind", KIND_NAMES)
 def test_catalogue_covers_every_node_and_nothing_else(kind: str) -> None:
-    want = _structural_names(param_tree(kind)) | DOMAIN[kind]
+    want = _structural_names(harvest()["token_types"][kind]["param"]) | DOMAIN[kind]
     have = {v.name for v in catalogue() if v.kind == kind}
     assert sorted(want - have) == [], "missing from the catalogue"
-    assert sorted(have - want) == [], "in the catalogue but not asked for"
+    assert sorted(n for n in have - want if not _extra_is_allowed(n)) == [], "not asked for"
 
 
 def test_a_sole_required_child_has_no_missing_entry() -> None:
