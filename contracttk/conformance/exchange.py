@@ -84,6 +84,8 @@ class RequestInfo:
     violation: str | None = None
     authorized: bool = True
     today: date | None = None
+    base: str | None = None
+    """The target's base URL: routes are read relative to its path (``http://h/api``)."""
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or None."""
@@ -95,8 +97,13 @@ class RequestInfo:
 
     @cached_property
     def path(self) -> str:
-        """The URL path, percent-decoded as a server routes it."""
-        return unquote(urlsplit(self.url).path)
+        """The URL path below the target's base path, percent-decoded as a server routes it."""
+        path = unquote(urlsplit(self.url).path)
+        if self.base:
+            prefix = unquote(urlsplit(self.base).path).rstrip("/")
+            if prefix and path.startswith(prefix + "/"):
+                path = path[len(prefix) :]
+        return path
 
     @property
     def is_create(self) -> bool:

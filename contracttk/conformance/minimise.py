@@ -152,6 +152,7 @@ def _shrink(f: Failure, transport: Any, attempts: int) -> int:
                 violation=req.violation,
                 authorized=req.authorized,
                 today=req.today,
+                base=req.base,
             )
             used += 1
             try:

@@ -71,6 +71,7 @@ def _request(ex: Mapping[str, Any], settings: Settings) -> tuple[RequestInfo, by
         kind=ex.get("kind"),
         violation=ex.get("violation"),
         authorized=role not in ("none", "other") and ex.get("check") not in _UNAUTHORIZED,
+        base=settings.url,
     )
     return info, body
 

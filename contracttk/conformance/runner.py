@@ -183,6 +183,7 @@ class Runner:
             kind=kind,
             violation=violation,
             authorized=authorized,
+            base=self.target.url,
         )
         try:
             resp = self.transport.send(req.method, url, list(hdrs.items()), data)
