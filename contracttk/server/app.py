@@ -260,7 +260,7 @@ class TokenService:
         evaluation = evaluate_create(params, key=key, today=self.today())
         first = evaluation.first
         if first is not None:
-            raise ApiError(_without_secrets(first.error, params))
+            raise ApiError(_without_secrets(_shown_unknown(first.error), params))
         assert evaluation.kind is not None  # accepted payloads always name one kind
         return evaluation.kind
 
@@ -359,8 +359,7 @@ class TokenService:
         form, ``card[4242424242424242]``) is named up to its last name-like segment only:
         ``Received unknown parameter: card[…]``, ``param`` ``card`` (None at the top level).
         """
-        if expected.code == _UNKNOWN_PARAM and expected.param:
-            expected = _shown_unknown(expected)
+        expected = _shown_unknown(expected)
         return Response(expected.status, self.dump(expected.body()).encode("utf-8"))
 
     def internal_error(self) -> Response:
@@ -379,7 +378,9 @@ class TokenService:
 
 
 def _shown_unknown(expected: ExpectedError) -> ExpectedError:
-    raw = expected.param or ""
+    if expected.code != _UNKNOWN_PARAM or not expected.param:
+        return expected
+    raw = expected.param
     display, prefix = shown_key(raw)
     if display == raw:
         return expected

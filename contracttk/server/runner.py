@@ -147,7 +147,7 @@ def serve(
 ) -> None:
     """Run the reference server in the foreground until SIGINT or SIGTERM.
 
-    Logs to ``log_stream`` (stderr by default): a start-up line with the URL
+    Logs to ``log_stream`` (stderr by default): one start-up line with the URL
     (``contracttk reference server on http://...``) and the accepted keys, then one line
     per request (method, path, status, milliseconds, request id; never a body or a
     header). Raises :class:`PortInUseError` or
@@ -172,8 +172,13 @@ def serve(
     try:
         bound = sock.getsockname()
         where = _base_url(host, bound[1])
-        logger.info("contracttk reference server on %s (db %s)", where, escape_controls(db))
-        logger.info("%s", describe_keys(keys))
+        # One line: a supervisor waiting for "reference server on" gets the keys with it.
+        logger.info(
+            "contracttk reference server on %s (db %s); %s",
+            where,
+            escape_controls(db),
+            describe_keys(keys),
+        )
         server = _uvicorn_server(app, host, bound[1], request_timeout)
         server.run(sockets=[sock])
     finally:
