@@ -10,6 +10,7 @@ from __future__ import annotations
 from ._documented import documented_params
 from ._errors import (
     ExpectedError,
+    Judgement,
     Strength,
     body_too_large,
     idempotency_in_use,
@@ -78,6 +79,7 @@ __all__ = [
     "ExpectedError",
     "FieldRule",
     "Finding",
+    "Judgement",
     "Param",
     "Strength",
     "TokenKind",
