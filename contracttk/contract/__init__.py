@@ -8,6 +8,7 @@ else of ours and imports only the standard library (and python-stdnum, lazily).
 from __future__ import annotations
 
 from ._documented import documented_params
+from ._domain_check import domain_problems
 from ._errors import (
     ExpectedError,
     Judgement,
@@ -34,8 +35,19 @@ from ._kinds import (
     mask_key,
     parse_key,
 )
-from ._oracle import Evaluation, Finding, evaluate_create, normalise_exp_year, wire
-from ._params import Param, bracket_path, find_param, param_tree, response_fields, shared_params
+from ._oracle import Evaluation, Finding, evaluate_create
+from ._params import (
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_MAX_VALUE_LENGTH,
+    WIRE_PATTERNS,
+    Param,
+    bracket_path,
+    find_param,
+    param_tree,
+    response_fields,
+    shared_params,
+)
 from ._protocol import (
     ID_ALPHABET,
     ID_RANDOM_LENGTH,
@@ -61,6 +73,8 @@ from ._violations import (
     sample_params,
     violations_for,
 )
+from ._wire import normalise_exp_year, wire
+from .domain import is_public_test_value
 
 __all__ = [
     "BASIS_TAGS",
@@ -70,10 +84,14 @@ __all__ = [
     "ID_ALPHABET",
     "ID_RANDOM_LENGTH",
     "KIND_NAMES",
+    "METADATA_MAX_KEYS",
+    "METADATA_MAX_KEY_LENGTH",
+    "METADATA_MAX_VALUE_LENGTH",
     "MUTABLE_ON_RETRIEVE",
     "PROTOCOL_RULES",
     "REPLAY_HEADER",
     "TOKENS_PATH",
+    "WIRE_PATTERNS",
     "ApiKey",
     "Evaluation",
     "ExpectedError",
@@ -90,6 +108,7 @@ __all__ = [
     "bracket_path",
     "catalogue",
     "documented_params",
+    "domain_problems",
     "evaluate_create",
     "find_param",
     "get_kind",
@@ -100,6 +119,7 @@ __all__ = [
     "invalid_api_key",
     "is_live_key",
     "is_object_id",
+    "is_public_test_value",
     "is_token_id",
     "key_from_authorization",
     "kinds",
