@@ -32,7 +32,11 @@ from datetime import date
 from typing import Any
 
 from ..contract import (
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
     KIND_NAMES,
+    REPLAY_HEADER,
+    TOKENS_PATH,
     ApiKey,
     ExpectedError,
     body_too_large,
@@ -41,6 +45,7 @@ from ..contract import (
     idempotency_mismatch,
     invalid_api_key,
     key_from_authorization,
+    make_id,
     malformed_body,
     mask_key,
     no_api_key,
@@ -58,7 +63,6 @@ from .storage import IdempotencyConflict, TokenStore
 
 __all__ = [
     "DEFAULT_BODY_LIMIT",
-    "IDEMPOTENCY_KEY_MAX",
     "ApiError",
     "Request",
     "Response",
@@ -67,9 +71,8 @@ __all__ = [
 ]
 
 DEFAULT_BODY_LIMIT = 65536
-# stripe-tokens.md §8 [DOC: Idempotent requests]: "Idempotency-Key, up to 255 characters".
-IDEMPOTENCY_KEY_MAX = 255
-_TOKENS_PATH = "/v1/tokens"
+_IDEMPOTENCY = IDEMPOTENCY_KEY_HEADER.lower()  # header names arrive lower-cased
+_REPLAYED = REPLAY_HEADER.lower()
 _OPENAPI_PATH = "/openapi.json"
 _UNKNOWN_PARAM = "parameter_unknown"
 
@@ -77,7 +80,7 @@ _UNKNOWN_PARAM = "parameter_unknown"
 def idempotency_key_invalid(length: int) -> ExpectedError:
     """An ``Idempotency-Key`` outside 1-255 characters: 400 invalid_request_error.
 
-    The limit is [DOC] (stripe-tokens.md §8). The message is Stripe's as quoted in
+    The limit is [DOC: Idempotent requests] (``IDEMPOTENCY_KEY_MAX_LENGTH``). The message is Stripe's as quoted in
     [ISSUE: cartalyst/stripe#65] ("Idempotent key length is 0, which is outside accepted
     lengths. Idempotent Keys must be 1-255 characters long. ..."); the type is [INF] (the
     thread quotes only the message) and no code is established.
@@ -88,7 +91,7 @@ def idempotency_key_invalid(length: int) -> ExpectedError:
         None,
         None,
         f"Idempotent key length is {length}, which is outside accepted lengths. Idempotent "
-        f"Keys must be 1-{IDEMPOTENCY_KEY_MAX} characters long. If you're looking for a "
+        f"Keys must be 1-{IDEMPOTENCY_KEY_MAX_LENGTH} characters long. If you're looking for a "
         "decent generator, try using a UUID defined by IETF RFC 4122.",
         basis="[DOC: Idempotent requests] [ISSUE: cartalyst/stripe#65] [INF: type]",
     ).with_strength(hard="status", warn="type")
@@ -165,7 +168,7 @@ class TokenService:
 
     def new_id(self, prefix: str) -> str:
         """A fresh id: ``prefix`` + 24 random alphanumerics."""
-        return prefix + render.random_suffix()
+        return make_id(prefix)
 
     # --- routing --------------------------------------------------------------------------
 
@@ -173,10 +176,10 @@ class TokenService:
         """Route a request and turn :class:`ApiError` into its JSON error answer."""
         try:
             method, path = request.method, request.path
-            if path == _TOKENS_PATH and method == "POST":
+            if path == TOKENS_PATH and method == "POST":
                 return await self.create(request)
-            if path.startswith(_TOKENS_PATH + "/") and method == "GET":
-                token_id = path[len(_TOKENS_PATH) + 1 :]
+            if path.startswith(TOKENS_PATH + "/") and method == "GET":
+                token_id = path[len(TOKENS_PATH) + 1 :]
                 if token_id and "/" not in token_id:
                     return await self.retrieve(request, token_id)
             if path == _OPENAPI_PATH and method == "GET":
@@ -190,8 +193,8 @@ class TokenService:
     async def create(self, request: Request) -> Response:
         """``POST /v1/tokens``: auth, decode, idempotency, then :meth:`execute_create`."""
         key = self.authenticate(request)
-        idem_key = request.headers.get("idempotency-key")
-        if idem_key is not None and not 0 < len(idem_key) <= IDEMPOTENCY_KEY_MAX:
+        idem_key = request.headers.get(_IDEMPOTENCY)
+        if idem_key is not None and not 0 < len(idem_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
             raise ApiError(idempotency_key_invalid(len(idem_key)))
         params = self.parse_params(request)
         if idem_key is None:
@@ -205,7 +208,7 @@ class TokenService:
             response = await self.execute_create(params, key, (idem_key, digest))
         finally:
             self.idempotency_release(key, idem_key)
-        response.headers.append(("idempotency-key", idem_key))
+        response.headers.append((_IDEMPOTENCY, idem_key))
         return response
 
     async def execute_create(
@@ -312,7 +315,7 @@ class TokenService:
         return Response(
             record.status,
             record.body.encode("utf-8"),
-            [("idempotent-replayed", "true"), ("idempotency-key", idem_key)],
+            [(_REPLAYED, "true"), (_IDEMPOTENCY, idem_key)],
         )
 
     def idempotency_reserve(self, key: ApiKey, idem_key: str) -> None:

@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import date
 from typing import Any
 
+from ..contract import IDEMPOTENCY_KEY_MAX_LENGTH
 from ..defaults import DEFAULT_KEYS
 from . import render
-from .app import DEFAULT_BODY_LIMIT, IDEMPOTENCY_KEY_MAX, Request, Response, TokenService
+from .app import DEFAULT_BODY_LIMIT, Request, Response, TokenService
 from .safe_text import log_text
 from .storage import TokenStore
 
@@ -45,7 +46,7 @@ def _header_dict(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 def _safe_header_value(value: str) -> bool:
-    return value.isascii() and value.isprintable() and len(value) <= IDEMPOTENCY_KEY_MAX
+    return value.isascii() and value.isprintable() and len(value) <= IDEMPOTENCY_KEY_MAX_LENGTH
 
 
 class TokenApp:
