@@ -71,6 +71,20 @@ class _DeadlineProtocol(H11Protocol):
         super().on_response_complete()
         self._disarm_if_received()
 
+    def shutdown(self) -> None:
+        """Server stopping: a request still arriving is dropped at once.
+
+        uvicorn would wait for its body until the graceful-shutdown timeout and then cancel
+        the app with a logged traceback; a request we have not received has nothing to
+        finish, and closing the connection hands the app a plain ``http.disconnect``.
+        """
+        receiving = self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
+        if self.cycle is not None and not self.cycle.response_started and receiving:
+            self._disarm()
+            self.transport.close()
+            return
+        super().shutdown()
+
     def _arm(self) -> None:
         self._disarm()
         self._request_started = False
