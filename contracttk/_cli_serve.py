@@ -26,8 +26,8 @@ _REQUEST_TIMEOUT = 10.0
         f"{DEFAULT_SECRET_KEY} (test secret), {DEFAULT_PUBLISHABLE_KEY} (test publishable), "
         f"{DEFAULT_LIVE_SECRET_KEY} (live secret), {DEFAULT_LIVE_PUBLISHABLE_KEY} "
         "(live publishable). Example: curl -u "
-        f"{DEFAULT_SECRET_KEY}: -d card[number]=4242424242424242 -d card[exp_month]=12 "
-        f"-d card[exp_year]=2034 -d card[cvc]=123 http://127.0.0.1:{DEFAULT_PORT}/v1/tokens"
+        f"{DEFAULT_SECRET_KEY}: -d 'card[number]=4242424242424242' -d 'card[exp_month]=12' "
+        f"-d 'card[exp_year]=2034' -d 'card[cvc]=123' http://127.0.0.1:{DEFAULT_PORT}/v1/tokens"
     ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
@@ -46,9 +46,8 @@ _REQUEST_TIMEOUT = 10.0
     "api_keys",
     multiple=True,
     metavar="KEY",
-    help="An API key the server accepts (repeatable); replaces the default keys listed "
-    f"below. Default: {DEFAULT_SECRET_KEY} and {DEFAULT_PUBLISHABLE_KEY} (test), "
-    f"{DEFAULT_LIVE_SECRET_KEY} and {DEFAULT_LIVE_PUBLISHABLE_KEY} (live).",
+    help="An API key the server accepts (repeatable); replaces the default placeholder "
+    "keys listed below.",
 )
 @click.option(
     "--request-timeout",
