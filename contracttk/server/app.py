@@ -34,7 +34,6 @@ from typing import Any
 from ..contract import (
     IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENCY_KEY_MAX_LENGTH,
-    KIND_NAMES,
     REPLAY_HEADER,
     TOKENS_PATH,
     ApiKey,
@@ -52,13 +51,13 @@ from ..contract import (
     no_such_token,
     parse_key,
     publishable_key_forbidden,
-    sensitive_values,
     unrecognized_url,
 )
 from ..defaults import DEFAULT_KEYS
 from ..encoding import EncodingError, decode
 from . import render
-from .safe_text import mask_numbers, safe_decode_detail, shown_key
+from .errors import idempotency_key_invalid, shown_unknown, without_secrets
+from .safe_text import mask_numbers, safe_decode_detail
 from .storage import IdempotencyConflict, TokenStore
 
 __all__ = [
@@ -67,34 +66,12 @@ __all__ = [
     "Request",
     "Response",
     "TokenService",
-    "idempotency_key_invalid",
 ]
 
 DEFAULT_BODY_LIMIT = 65536
 _IDEMPOTENCY = IDEMPOTENCY_KEY_HEADER.lower()  # header names arrive lower-cased
 _REPLAYED = REPLAY_HEADER.lower()
 _OPENAPI_PATH = "/openapi.json"
-_UNKNOWN_PARAM = "parameter_unknown"
-
-
-def idempotency_key_invalid(length: int) -> ExpectedError:
-    """An ``Idempotency-Key`` outside 1-255 characters: 400 invalid_request_error.
-
-    The limit is [DOC: Idempotent requests] (``IDEMPOTENCY_KEY_MAX_LENGTH``). The message is Stripe's as quoted in
-    [ISSUE: cartalyst/stripe#65] ("Idempotent key length is 0, which is outside accepted
-    lengths. Idempotent Keys must be 1-255 characters long. ..."); the type is [INF] (the
-    thread quotes only the message) and no code is established.
-    """
-    return ExpectedError(
-        400,
-        "invalid_request_error",
-        None,
-        None,
-        f"Idempotent key length is {length}, which is outside accepted lengths. Idempotent "
-        f"Keys must be 1-{IDEMPOTENCY_KEY_MAX_LENGTH} characters long. If you're looking for a "
-        "decent generator, try using a UUID defined by IETF RFC 4122.",
-        basis="[DOC: Idempotent requests] [ISSUE: cartalyst/stripe#65] [INF: type]",
-    ).with_strength(hard="status", warn="type")
 
 
 class ApiError(Exception):
@@ -263,7 +240,7 @@ class TokenService:
         evaluation = evaluate_create(params, key=key, today=self.today())
         first = evaluation.first
         if first is not None:
-            raise ApiError(_without_secrets(_shown_unknown(first.error), params))
+            raise ApiError(without_secrets(shown_unknown(first.error), params))
         assert evaluation.kind is not None  # accepted payloads always name one kind
         return evaluation.kind
 
@@ -362,7 +339,7 @@ class TokenService:
         form, ``card[4242424242424242]``) is named up to its last name-like segment only:
         ``Received unknown parameter: card[…]``, ``param`` ``card`` (None at the top level).
         """
-        expected = _shown_unknown(expected)
+        expected = shown_unknown(expected)
         return Response(expected.status, self.dump(expected.body()).encode("utf-8"))
 
     def internal_error(self) -> Response:
@@ -378,36 +355,3 @@ class TokenService:
     def too_large(self) -> Response:
         """413 for a body over ``body_limit``."""
         return self.error_response(body_too_large(self.body_limit))
-
-
-def _shown_unknown(expected: ExpectedError) -> ExpectedError:
-    if expected.code != _UNKNOWN_PARAM or not expected.param:
-        return expected
-    raw = expected.param
-    display, prefix = shown_key(raw)
-    if display == raw:
-        return expected
-    message = (expected.message or "").replace(raw, display)
-    if prefix is None:
-        message += (
-            " (a name that looks like a value is not shown; this API takes form-encoded "
-            "parameters such as card[number]=..., not JSON)"
-        )
-    return dataclasses.replace(expected, param=prefix, message=message)
-
-
-def _without_secrets(expected: ExpectedError, params: Mapping[str, Any]) -> ExpectedError:
-    message = expected.message or ""
-    secrets = [
-        value
-        for kind in KIND_NAMES
-        if kind in params
-        for _, value in sensitive_values(kind, params)
-        if len(value) >= 3
-    ]
-    hits = [value for value in secrets if value in message]
-    if not hits:
-        return expected
-    for value in sorted(hits, key=len, reverse=True):
-        message = message.replace(value, "*" * len(value))
-    return dataclasses.replace(expected, message=message)
