@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contracttk.contract import ExpectedError
+from contracttk.server.errors import without_secrets
 from contracttk.server.safe_text import (
     escape_controls,
     log_text,
@@ -135,3 +137,22 @@ def test_property_log_text_is_one_printable_line(text: str) -> None:
 def test_property_card_numbers_never_reach_the_log(number: str, around: str) -> None:
     line = log_text(around + number + around, limit=10_000)
     assert re.sub(r"[ -]", "", number) not in re.sub(r"[ -]", "", line)
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("Invalid integer: 98765432x", "Invalid integer: *********"),
+        ("Invalid integer: x98765432x", "Invalid integer: x98765432x"),  # not standing alone
+        ("limit is 5000 characters", "limit is 5000 characters"),  # "500" inside a number
+        ("one of: card, bank_account, pii", "one of: card, bank_account, pii"),  # a word
+    ],
+)
+def test_without_secrets(message: str, masked: str) -> None:
+    params = {
+        "pii": {"id_number": "98765432x"},
+        "cvc_update": {"cvc": "bank_account"},
+        "card": {"cvc": "500"},
+    }
+    error = ExpectedError(400, "invalid_request_error", None, "x", message)
+    assert without_secrets(error, params).message == masked
