@@ -8,15 +8,8 @@ only when a socket is actually served.
 
 from __future__ import annotations
 
-from .app import (
-    DEFAULT_BODY_LIMIT,
-    ApiError,
-    Request,
-    Response,
-    TokenApp,
-    TokenService,
-    create_app,
-)
+from .app import DEFAULT_BODY_LIMIT, ApiError, Request, Response, TokenService
+from .asgi import TokenApp, create_app
 from .runner import PortInUseError, running_server, serve
 from .storage import StorageError, TokenStore
 

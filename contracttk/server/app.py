@@ -1,7 +1,8 @@
-"""The reference ``/v1/tokens`` server as a plain ASGI application.
+"""The reference ``/v1/tokens`` service: what the server answers, one overridable step each.
 
 No web framework: the request path uses only the standard library and contracttk, which keeps
-import cost and per-request overhead low, and makes the whole behaviour readable in one file.
+import cost and per-request overhead low. The ASGI shell around it is in
+:mod:`contracttk.server.asgi`.
 
 Behaviour comes from the contract model, not from hand-copied rules: the oracle
 (``evaluate_create``) decides acceptance and the error to answer, ``token_rules`` decides the
@@ -11,25 +12,30 @@ retrieval, idempotency, routing) come from the model's error factories.
 :class:`TokenService` is one small overridable method per step (``authenticate``,
 ``parse_params``, ``validate``, ``render_token``, ``store``, ``load``, the ``idempotency_*``
 steps, ``error_response``...), so the mutation suite can subclass it and break exactly one
-thing. :class:`TokenApp` is the ASGI shell: it reads the request, enforces the body limit,
-calls :meth:`TokenService.dispatch`, sends the answer and logs one line without secrets.
+thing.
+
+Nothing a client sent comes back except as a name: unknown or malformed parameter names
+are shown only while they look like names, echoed ids and paths lose number-like runs
+(:mod:`contracttk.server.safe_text`), and no error message carries a secret field's value.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
-import logging
-import os
-import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..contract import (
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    REPLAY_HEADER,
+    TOKENS_PATH,
     ApiKey,
     ExpectedError,
     body_too_large,
@@ -38,6 +44,7 @@ from ..contract import (
     idempotency_mismatch,
     invalid_api_key,
     key_from_authorization,
+    make_id,
     malformed_body,
     mask_key,
     no_api_key,
@@ -49,34 +56,22 @@ from ..contract import (
 from ..defaults import DEFAULT_KEYS
 from ..encoding import EncodingError, decode
 from . import render
+from .errors import idempotency_key_invalid, shown_unknown, without_secrets
+from .safe_text import mask_numbers, safe_decode_detail
 from .storage import IdempotencyConflict, TokenStore
 
 __all__ = [
     "DEFAULT_BODY_LIMIT",
-    "DEFAULT_STRIPE_VERSION",
     "ApiError",
     "Request",
     "Response",
-    "TokenApp",
     "TokenService",
-    "create_app",
 ]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
 DEFAULT_BODY_LIMIT = 65536
-# The API version our answers follow (the version of the [DOC] examples in stripe-tokens.md);
-# a well-formed Stripe-Version request header is echoed instead, as Stripe does.
-DEFAULT_STRIPE_VERSION = "2025-04-30.basil"
-_VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z_]+)?")
-_IDEMPOTENCY_KEY_MAX = 255  # §8: keys are up to 255 characters
-_TOKENS_PATH = "/v1/tokens"
+_IDEMPOTENCY = IDEMPOTENCY_KEY_HEADER.lower()  # header names arrive lower-cased
+_REPLAYED = REPLAY_HEADER.lower()
 _OPENAPI_PATH = "/openapi.json"
-
-log = logging.getLogger("contracttk.server")
 
 
 class ApiError(Exception):
@@ -123,6 +118,8 @@ class TokenService:
     ) -> None:
         self.db = db
         self.keys: dict[str, ApiKey] = {}
+        keys = tuple(keys)
+        self.default_keys = keys == DEFAULT_KEYS
         for raw in keys:
             parsed = parse_key(raw)
             if parsed is None:
@@ -148,7 +145,7 @@ class TokenService:
 
     def new_id(self, prefix: str) -> str:
         """A fresh id: ``prefix`` + 24 random alphanumerics."""
-        return prefix + render.random_suffix()
+        return make_id(prefix)
 
     # --- routing --------------------------------------------------------------------------
 
@@ -156,15 +153,15 @@ class TokenService:
         """Route a request and turn :class:`ApiError` into its JSON error answer."""
         try:
             method, path = request.method, request.path
-            if path == _TOKENS_PATH and method == "POST":
+            if path == TOKENS_PATH and method == "POST":
                 return await self.create(request)
-            if path.startswith(_TOKENS_PATH + "/") and method == "GET":
-                token_id = path[len(_TOKENS_PATH) + 1 :]
+            if path.startswith(TOKENS_PATH + "/") and method == "GET":
+                token_id = path[len(TOKENS_PATH) + 1 :]
                 if token_id and "/" not in token_id:
                     return await self.retrieve(request, token_id)
             if path == _OPENAPI_PATH and method == "GET":
                 return self.openapi(request)
-            raise ApiError(unrecognized_url(method, path))
+            raise ApiError(unrecognized_url(method, mask_numbers(path[:200])))
         except ApiError as err:
             return self.error_response(err.expected)
 
@@ -173,8 +170,10 @@ class TokenService:
     async def create(self, request: Request) -> Response:
         """``POST /v1/tokens``: auth, decode, idempotency, then :meth:`execute_create`."""
         key = self.authenticate(request)
+        idem_key = request.headers.get(_IDEMPOTENCY)
+        if idem_key is not None and not 0 < len(idem_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise ApiError(idempotency_key_invalid(len(idem_key)))
         params = self.parse_params(request)
-        idem_key = request.headers.get("idempotency-key") or None
         if idem_key is None:
             return await self.execute_create(params, key, None)
         digest = self.params_hash(request, params)
@@ -186,7 +185,7 @@ class TokenService:
             response = await self.execute_create(params, key, (idem_key, digest))
         finally:
             self.idempotency_release(key, idem_key)
-        response.headers.append(("idempotency-key", idem_key))
+        response.headers.append((_IDEMPOTENCY, idem_key))
         return response
 
     async def execute_create(
@@ -208,22 +207,40 @@ class TokenService:
         if key is None:
             # A multi-kilobyte "key" would make a multi-kilobyte message of stars.
             shown = raw if len(raw) <= 64 else raw[:60] + raw[-4:]
-            raise ApiError(invalid_api_key(mask_key(shown)))
+            raise ApiError(self.key_hint(invalid_api_key(mask_key(shown)), raw))
         return key
 
+    def key_hint(self, expected: ExpectedError, raw: str | None) -> ExpectedError:
+        """A 401 for one of contracttk's placeholder keys, on a server started with other
+        keys, says why (the user forgot ``--api-key`` on the client side). Any other 401
+        keeps Stripe's exact message and never hints at the configured keys."""
+        if self.default_keys or raw not in DEFAULT_KEYS:
+            return expected
+        hint = (
+            "This contracttk server was started with its own --api-key, so contracttk's "
+            "placeholder keys are refused: pass the server's key (e.g. contracttk fuzz "
+            "--api-key KEY)."
+        )
+        return dataclasses.replace(expected, message=f"{expected.message}. {hint}")
+
     def parse_params(self, request: Request) -> dict[str, Any]:
-        """Decode the form body; malformed bodies answer 400 (the detail names keys, not values)."""
+        """Decode the form body; malformed bodies answer 400 naming the key only if name-like."""
         try:
             return decode(request.body)
         except EncodingError as err:
-            raise ApiError(malformed_body(str(err)[:300])) from None
+            detail = safe_decode_detail(str(err), err.param)
+            raise ApiError(malformed_body(detail[:300])) from None
 
     def validate(self, params: Mapping[str, Any], key: ApiKey) -> str:
-        """Ask the oracle; answer its first error when the payload is not accepted."""
+        """Ask the oracle; answer its first error when the payload is not accepted.
+
+        The few messages that quote a value ("Invalid integer: abc", as Stripe does) never
+        quote a secret field's value: such a value is starred.
+        """
         evaluation = evaluate_create(params, key=key, today=self.today())
         first = evaluation.first
         if first is not None:
-            raise ApiError(first.error)
+            raise ApiError(without_secrets(shown_unknown(first.error), params))
         assert evaluation.kind is not None  # accepted payloads always name one kind
         return evaluation.kind
 
@@ -271,11 +288,11 @@ class TokenService:
         if record is None:
             return None
         if record.params_hash != digest:
-            raise ApiError(idempotency_mismatch(idem_key[:_IDEMPOTENCY_KEY_MAX]))
+            raise ApiError(idempotency_mismatch(mask_numbers(idem_key)))
         return Response(
             record.status,
             record.body.encode("utf-8"),
-            [("idempotent-replayed", "true"), ("idempotency-key", idem_key)],
+            [(_REPLAYED, "true"), (_IDEMPOTENCY, idem_key)],
         )
 
     def idempotency_reserve(self, key: ApiKey, idem_key: str) -> None:
@@ -298,7 +315,7 @@ class TokenService:
             raise ApiError(publishable_key_forbidden())
         text = self.load(token_id, key)
         if text is None:
-            raise ApiError(no_such_token(token_id[:256]))
+            raise ApiError(no_such_token(mask_numbers(token_id[:256])))
         return Response(200, text.encode("utf-8"))
 
     def load(self, token_id: str, key: ApiKey) -> str | None:
@@ -308,19 +325,21 @@ class TokenService:
     # --- other routes and answers -----------------------------------------------------------
 
     def openapi(self, request: Request) -> Response:
-        """``GET /openapi.json``: the bundled OpenAPI document (404 while it does not exist)."""
+        """``GET /openapi.json``: the bundled OpenAPI document."""
         if self._openapi is None:
-            try:
-                from ..schemas import openapi_document
-            except ModuleNotFoundError as err:
-                if not (err.name or "").startswith("contracttk.schemas"):
-                    raise
-                raise ApiError(unrecognized_url(request.method, request.path)) from None
+            from ..schemas import openapi_document
+
             self._openapi = json.dumps(openapi_document()).encode("utf-8")
         return Response(200, self._openapi)
 
     def error_response(self, expected: ExpectedError) -> Response:
-        """The Stripe JSON error envelope for ``expected``, with its status."""
+        """The Stripe JSON error envelope for ``expected``, with its status.
+
+        An unknown parameter whose name looks like a value (a JSON document posted as a
+        form, ``card[4242424242424242]``) is named up to its last name-like segment only:
+        ``Received unknown parameter: card[…]``, ``param`` ``card`` (None at the top level).
+        """
+        expected = shown_unknown(expected)
         return Response(expected.status, self.dump(expected.body()).encode("utf-8"))
 
     def internal_error(self) -> Response:
@@ -336,133 +355,3 @@ class TokenService:
     def too_large(self) -> Response:
         """413 for a body over ``body_limit``."""
         return self.error_response(body_too_large(self.body_limit))
-
-
-def _header_dict(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    # latin-1 never fails and round-trips every byte; later duplicates win.
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
-
-
-def _safe_header_value(value: str) -> bool:
-    return value.isascii() and value.isprintable() and len(value) <= _IDEMPOTENCY_KEY_MAX
-
-
-class TokenApp:
-    """The ASGI callable around a :class:`TokenService`."""
-
-    def __init__(self, service: TokenService) -> None:
-        self.service = service
-
-    @property
-    def db(self) -> TokenStore:
-        """The service's storage (tests inspect and close it)."""
-        return self.service.db
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        service = self.service
-        method: str = scope["method"]
-        path: str = scope["path"]
-        request_id = "req_" + render.random_suffix(14)
-        headers = _header_dict(scope.get("headers") or ())
-        try:
-            response = await self._respond(method, path, headers, receive, request_id)
-        except Exception:
-            # Logged without the request (its body or headers may hold secrets).
-            log.exception("internal error on %s %s (%s)", method, path[:200], request_id)
-            response = service.internal_error()
-        if response is None:  # client went away mid-body
-            return
-        version = headers.get("stripe-version", "")
-        out = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(response.body)).encode()),
-            (b"request-id", request_id.encode()),
-            (
-                b"stripe-version",
-                (version if _VERSION_RE.fullmatch(version) else DEFAULT_STRIPE_VERSION).encode(),
-            ),
-            (b"cache-control", b"no-cache, no-store"),
-        ]
-        for name, value in response.headers:
-            if _safe_header_value(value):
-                out.append((name.encode(), value.encode()))
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
-        # HEAD: headers only (the declared length is what a GET would send).
-        body = b"" if method == "HEAD" else response.body
-        await send({"type": "http.response.body", "body": body})
-        if log.isEnabledFor(logging.INFO):
-            log.info(
-                "%s %s %d %.1fms %s",
-                method,
-                path[:200],
-                response.status,
-                (time.perf_counter() - started) * 1000,
-                request_id,
-            )
-
-    async def _respond(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        receive: Receive,
-        request_id: str,
-    ) -> Response | None:
-        service = self.service
-        body = b""
-        if method == "POST":
-            limit = service.body_limit
-            declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                return service.too_large()
-            chunks: list[bytes] = []
-            size = 0
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return None
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    return service.too_large()
-                chunks.append(chunk)
-                more = message.get("more_body", False)
-            body = b"".join(chunks)
-        request = Request(method, path, headers, body, request_id)
-        return await service.dispatch(request)
-
-
-def create_app(
-    *,
-    db: str | os.PathLike[str] | TokenStore = ":memory:",
-    keys: Iterable[str] = DEFAULT_KEYS,
-    body_limit: int = DEFAULT_BODY_LIMIT,
-    service_cls: type[TokenService] = TokenService,
-    today: date | None = None,
-) -> TokenApp:
-    """The reference server as an ASGI app.
-
-    ``db`` is a SQLite path (``":memory:"`` by default) or an open :class:`TokenStore`;
-    ``keys`` the API keys it knows (any other key is refused with 401); ``service_cls`` a
-    :class:`TokenService` subclass (the mutation suite breaks one step this way); ``today``
-    pins the date used by the expiry rules. Raises :class:`StorageError` for an unusable
-    database and ValueError for a key that is not Stripe-shaped.
-    """
-    store = db if isinstance(db, TokenStore) else TokenStore(os.fspath(db))
-    service = service_cls(store, keys=keys, body_limit=body_limit, today=today)
-    return TokenApp(service)

@@ -17,25 +17,22 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from ..contract import get_kind, response_fields, token_rules, wire
+from ..contract import ID_ALPHABET, get_kind, make_id, response_fields, token_rules, wire
 from ..contract.domain import bank_accounts, brand_display, find_test_card
 
-__all__ = ["ALPHANUMERIC", "fingerprint", "random_suffix", "render_token"]
-
-ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-ID_RANDOM_LENGTH = 24  # §7: the [FIX] token id has 24 characters after ``tok_``.
+__all__ = ["fingerprint", "random_suffix", "render_token"]
 
 
-def random_suffix(length: int = ID_RANDOM_LENGTH) -> str:
-    """``length`` random alphanumerics from the OS CSPRNG (ids must not be guessable)."""
+def random_suffix(length: int) -> str:
+    """``length`` random alphanumerics from the OS CSPRNG (request ids)."""
     # A byte modulo 62 is very slightly biased; irrelevant for unique, unguessable ids.
-    return "".join(ALPHANUMERIC[b % 62] for b in secrets.token_bytes(length))
+    return "".join(ID_ALPHABET[b % 62] for b in secrets.token_bytes(length))
 
 
 def fingerprint(salt: bytes, value: str) -> str:
     """A stable 16-character fingerprint of ``value``: keyed hash, never the value itself."""
     digest = hmac.new(salt, value.encode("utf-8"), hashlib.sha256).digest()
-    return "".join(ALPHANUMERIC[b % 62] for b in digest[:16])
+    return "".join(ID_ALPHABET[b % 62] for b in digest[:16])
 
 
 def _put(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -59,7 +56,7 @@ def render_token(
     ``new_id(prefix)`` mints ids (default: prefix + 24 random alphanumerics); ``salt`` keys
     the fingerprints.
     """
-    mint = new_id or (lambda prefix: prefix + random_suffix())
+    mint = new_id or make_id
     k = get_kind(kind)
     embedded = k.embedded_object
     token: dict[str, Any] = {"id": mint(k.id_prefixes[0]), "object": "token"}

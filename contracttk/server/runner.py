@@ -4,6 +4,16 @@
 ``running_server`` runs it in a background thread on a free loopback port for tests, for
 ``contracttk fuzz`` without a URL, and for the mutation suite.
 
+Both use :func:`~contracttk.server.protocol.deadline_protocol`: a request must arrive whole
+within ``request_timeout`` seconds, so slow or stalled clients cannot hold connections.
+
+Stopping: uvicorn turns SIGINT and SIGTERM into a graceful shutdown and then raises the
+signal again once it has restored the previous handlers. For SIGINT that is Python's
+KeyboardInterrupt; for SIGTERM the default action would kill the process on the spot,
+before the database is closed (leaving SQLite's ``-wal``/``-shm`` files behind). ``serve``
+therefore installs a SIGTERM handler that raises :class:`Terminated`, so both signals end
+in the same ``finally`` that checkpoints and closes the database.
+
 The listening socket is bound here, before uvicorn starts, for two reasons: a port in use
 becomes a clear :class:`PortInUseError` instead of uvicorn's ``sys.exit(1)`` deep inside its
 startup, and ``port=0`` gives a free port with no race between choosing and binding it.
@@ -14,19 +24,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import sys
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
+from types import FrameType
 from typing import Any
 
+from ..contract import mask_key, parse_key
 from ..defaults import DEFAULT_KEYS, DEFAULT_PORT
-from .app import DEFAULT_BODY_LIMIT, TokenApp, TokenService, create_app
+from .app import DEFAULT_BODY_LIMIT, TokenService
+from .asgi import TokenApp, create_app
+from .safe_text import escape_controls
 
-__all__ = ["PortInUseError", "bind_socket", "running_server", "serve"]
+__all__ = [
+    "DEFAULT_REQUEST_TIMEOUT",
+    "EXIT_TERMINATED",
+    "PortInUseError",
+    "Terminated",
+    "bind_socket",
+    "describe_keys",
+    "running_server",
+    "serve",
+]
 
 _STARTUP_TIMEOUT = 10.0
+# Kept in step with protocol.DEFAULT_REQUEST_TIMEOUT (not imported: that module imports
+# uvicorn, which only a served socket needs).
+DEFAULT_REQUEST_TIMEOUT = 10.0
+# 128 + SIGTERM: what a shell reports for a process stopped by SIGTERM.
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread by SIGTERM while :func:`serve` runs (exit 143)."""
+
+    def __init__(self) -> None:
+        super().__init__(EXIT_TERMINATED)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
 
 
 class PortInUseError(OSError):
@@ -53,8 +93,10 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_server(app: TokenApp, host: str, port: int) -> Any:
+def _uvicorn_server(app: TokenApp, host: str, port: int, request_timeout: float) -> Any:
     import uvicorn
+
+    from .protocol import deadline_protocol
 
     config = uvicorn.Config(
         app,
@@ -65,15 +107,30 @@ def _uvicorn_server(app: TokenApp, host: str, port: int) -> Any:
         access_log=False,
         log_config=None,
         lifespan="on",
-        http="h11",
+        http=deadline_protocol(request_timeout),
         loop="asyncio",
-        timeout_graceful_shutdown=2,
+        # Requests take milliseconds; 1 s of grace keeps a signalled stop under 2 s.
+        timeout_graceful_shutdown=1,
     )
     return uvicorn.Server(config)
 
 
 def _base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def describe_keys(keys: Iterable[str]) -> str:
+    """The accepted keys for the start-up banner: contracttk's placeholders in full (they
+    are published defaults, not secrets), any other key masked like Stripe masks keys."""
+    keys = tuple(keys)
+    placeholders = keys == DEFAULT_KEYS
+    parts = []
+    for raw in keys:
+        parsed = parse_key(raw)
+        role = f"{'live' if parsed.livemode else 'test'} {parsed.role}" if parsed else "?"
+        parts.append(f"{raw if placeholders else mask_key(raw)} ({role})")
+    note = " [contracttk's placeholder keys, not Stripe keys]" if placeholders else ""
+    return "accepted API keys: " + ", ".join(parts) + note
 
 
 def serve(
@@ -85,15 +142,20 @@ def serve(
     body_limit: int = DEFAULT_BODY_LIMIT,
     service_cls: type[TokenService] = TokenService,
     today: date | None = None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     log_stream: Any = None,
 ) -> None:
-    """Run the reference server in the foreground until interrupted.
+    """Run the reference server in the foreground until SIGINT or SIGTERM.
 
-    Logs one line per request to ``log_stream`` (stderr by default): method, path, status,
-    milliseconds and request id; never a body or an ``Authorization`` header. Raises
-    :class:`PortInUseError` or :class:`~contracttk.server.storage.StorageError` before
-    serving anything when the port or the database cannot be used.
+    Logs to ``log_stream`` (stderr by default): one start-up line with the URL
+    (``contracttk reference server on http://...``) and the accepted keys, then one line
+    per request (method, path, status, milliseconds, request id; never a body or a
+    header). Raises :class:`PortInUseError` or
+    :class:`~contracttk.server.storage.StorageError` before serving anything when the port
+    or the database cannot be used; KeyboardInterrupt after SIGINT and :class:`Terminated`
+    after SIGTERM, in both cases with the database closed.
     """
+    keys = tuple(keys)
     app = create_app(db=db, keys=keys, body_limit=body_limit, service_cls=service_cls, today=today)
     try:
         sock = bind_socket(host, port)
@@ -105,13 +167,24 @@ def serve(
     logger = logging.getLogger("contracttk.server")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    bound = sock.getsockname()
-    where = _base_url(host, bound[1])
-    logger.info("contracttk reference server on %s (db %s)", where, db)
-    server = _uvicorn_server(app, host, bound[1])
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main_thread else None
     try:
+        bound = sock.getsockname()
+        where = _base_url(host, bound[1])
+        # One line: a supervisor waiting for "reference server on" gets the keys with it.
+        logger.info(
+            "contracttk reference server on %s (db %s); %s",
+            where,
+            escape_controls(db),
+            describe_keys(keys),
+        )
+        server = _uvicorn_server(app, host, bound[1], request_timeout)
         server.run(sockets=[sock])
     finally:
+        if on_main_thread:
+            # None: the old handler was not set from Python; the default is the safe guess.
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
         logger.removeHandler(handler)
         sock.close()
         app.db.close()
@@ -127,11 +200,13 @@ def running_server(
     keys: Iterable[str] = DEFAULT_KEYS,
     body_limit: int = DEFAULT_BODY_LIMIT,
     today: date | None = None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
 ) -> Iterator[str]:
     """Run the reference server in a background thread; yield its base URL.
 
     The server accepts connections when the block starts and is stopped (and its database
-    closed) when it ends. ``port=0`` picks a free port.
+    closed) when it ends. ``port=0`` picks a free port; ``request_timeout`` is the time a
+    client has to send a whole request.
     """
     app = create_app(db=db, keys=keys, body_limit=body_limit, service_cls=service_cls, today=today)
     try:
@@ -140,7 +215,7 @@ def running_server(
         app.db.close()
         raise
     bound_port = sock.getsockname()[1]
-    server = _uvicorn_server(app, host, bound_port)
+    server = _uvicorn_server(app, host, bound_port, request_timeout)
     failure: list[BaseException] = []
 
     def run() -> None:

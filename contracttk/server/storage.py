@@ -15,6 +15,7 @@ the thread hops of a pool (measured in benchmarks/bench_server.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -148,6 +149,14 @@ class TokenStore:
         return IdempotencyRecord(bytes(row[0]), int(row[1]), row[2])
 
     def close(self) -> None:
-        """Close the connection (the file stays; tokens survive a restart)."""
+        """Checkpoint the WAL and close (the file stays; tokens survive a restart).
+
+        Closing the last connection already merges and deletes ``-wal``/``-shm``; the
+        explicit TRUNCATE checkpoint makes that true even if another process still holds
+        the file open (then only our share of the WAL is merged). Safe to call twice.
+        """
         with self._lock:
+            if self.path != ":memory:":
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()

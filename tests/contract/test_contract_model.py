@@ -154,6 +154,9 @@ def _structural_names(root: dict[str, Any]) -> set[str]:
                 out.add(f"{path}:unknown_param")
         elif kind == "array":
             out |= {f"{path}:scalar_for_array", f"{path}:wrong_type"}
+            # An empty item ("expand[0]=") is rejected like any empty string (stripe-tokens §1.1).
+            if not items.get("empty_string_allowed"):
+                out.add(f"{path}:empty_item")
             if items.get("maxLength") is not None:
                 out.add(f"{path}:too_long")
             if items.get("enum"):
