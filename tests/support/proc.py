@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 PYTEST = str(Path(sys.executable).with_name("pytest"))
 CLI = str(Path(sys.executable).with_name("contracttk"))
@@ -83,38 +83,58 @@ def run_pytest(
 
 
 class Child:
-    """A running child process whose output is read line by line; killed and reaped on exit."""
+    """A running child process whose output is read line by line; killed and reaped on exit.
 
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
+    Output is read from the pipe's file descriptor directly (no Python buffering), so a
+    line that arrived in the same write as an earlier one is never stuck in a buffer the
+    selector cannot see.
+    """
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
         self.lines: list[str] = []
+        self._pending = b""
+        self._eof = False
 
-    @property
-    def stdout(self) -> IO[str]:
+    def _fd(self) -> int:
         assert self.proc.stdout is not None
-        return self.proc.stdout
+        return self.proc.stdout.fileno()
+
+    def _read_some(self, timeout: float) -> bool:
+        """Read what is available within ``timeout``; False at end of output."""
+        import select
+
+        if self._eof:
+            return False
+        ready, _, _ = select.select([self._fd()], [], [], max(0.0, timeout))
+        if not ready:
+            return True
+        chunk = os.read(self._fd(), 65536)
+        if not chunk:
+            self._eof = True
+            if self._pending:
+                self.lines.append(self._pending.decode("utf-8", "replace"))
+                self._pending = b""
+            return False
+        self._pending += chunk
+        *complete, self._pending = self._pending.split(b"\n")
+        self.lines += [line.decode("utf-8", "replace") + "\n" for line in complete]
+        return True
 
     def wait_for_line(self, needle: str, timeout: float = 60) -> str:
-        """Block until a stdout/stderr line contains ``needle`` (a progress signal, not a sleep)."""
-        import selectors
-
+        """Block until an output line contains ``needle`` (a progress signal, not a sleep)."""
         deadline = time.monotonic() + timeout
-        sel = selectors.DefaultSelector()
-        sel.register(self.stdout, selectors.EVENT_READ)
-        try:
-            while time.monotonic() < deadline:
-                if not sel.select(timeout=min(1.0, max(0.0, deadline - time.monotonic()))):
-                    if self.proc.poll() is not None:
-                        break
-                    continue
-                line = self.stdout.readline()
-                if not line:
-                    break
-                self.lines.append(line)
+        seen = 0
+        while True:
+            for line in self.lines[seen:]:
                 if needle in line:
                     return line
-        finally:
-            sel.close()
+            seen = len(self.lines)
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._read_some(min(1.0, left)):
+                if any(needle in line for line in self.lines[seen:]):
+                    return next(line for line in self.lines[seen:] if needle in line)
+                break
         raise AssertionError(
             f"child never printed {needle!r} (exit {self.proc.poll()}); output:\n"
             + "".join(self.lines[-40:])
@@ -127,15 +147,14 @@ class Child:
     def wait(self, timeout: float) -> int:
         """The child's exit code; raises ``subprocess.TimeoutExpired`` after ``timeout``."""
         code = self.proc.wait(timeout=timeout)
-        rest = self.stdout.read()
-        if rest:
-            self.lines.append(rest)
+        while self._read_some(0.5):
+            pass
         return code
 
     @property
     def output(self) -> str:
         """Everything read from the child so far."""
-        return "".join(self.lines)
+        return "".join(self.lines) + self._pending.decode("utf-8", "replace")
 
 
 @contextmanager
@@ -158,8 +177,7 @@ def spawn(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        text=True,
-        bufsize=1,
+        bufsize=0,
         preexec_fn=_reset_signals,
         **kwargs,
     )
