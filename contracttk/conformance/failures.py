@@ -14,7 +14,35 @@ from contracttk.contract import Strength
 
 from .exchange import RequestInfo, ResponseInfo
 
-__all__ = ["Failure", "fail", "split_violation", "verdict"]
+__all__ = ["FAMILY_CHECKS", "Failure", "cause", "fail", "split_violation", "verdict"]
+
+FAMILY_CHECKS = frozenset({"expected_error"})
+"""Checks whose verdict is about the rule the payload broke: their findings are split by rule
+family. For the others (a 5xx, an echoed secret, a bad envelope) the broken rule is only the
+occasion, not the cause, so it does not split them."""
+
+
+FAMILY_GROUPS = {"empty_item": "empty"}
+"""Rule families that are one behaviour for a server (an empty list item is an empty string)."""
+
+
+def cause(
+    check: str,
+    family: str | None,
+    signature: str | None,
+    status: int | None,
+    etype: str | None,
+    code: str | None,
+) -> tuple[str, str, str, int | None, str | None, str | None]:
+    """The cause key of a failure: what a finding groups by (never a parameter path)."""
+    return (
+        check,
+        (family or "") if check in FAMILY_CHECKS else "",
+        signature or "",
+        status,
+        etype,
+        code,
+    )
 
 
 def split_violation(name: str | None) -> tuple[str | None, str | None]:
@@ -82,12 +110,7 @@ class Failure:
 
         Different statuses or error types are never merged: they are different behaviours.
         """
-        return (
-            self.check,
-            self.family or "",
-            self.signature or self.message,
-            *self.answer,
-        )
+        return cause(self.check, self.family, self.signature or self.message, *self.answer)
 
 
 def fail(

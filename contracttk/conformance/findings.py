@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .failures import FAMILY_GROUPS, cause
+
 __all__ = ["MAX_EXAMPLES", "Finding", "build_findings", "cause_of", "finding_id"]
 
 MAX_EXAMPLES = 3
@@ -108,10 +110,10 @@ def finding_id(cause: Iterable[Any]) -> str:
 def cause_of(rec: Mapping[str, Any]) -> tuple[Any, ...]:
     """The cause key of a failure record (what a finding groups by)."""
     ans = rec.get("answer") or {}
-    return (
+    return cause(
         rec["check"],
-        rec.get("family") or "",
-        rec.get("signature") or rec.get("message") or "",
+        rec.get("family"),
+        rec.get("signature") or rec.get("message"),
         ans.get("status"),
         ans.get("type"),
         ans.get("code"),
@@ -320,14 +322,14 @@ def build_findings(
         if i in blocked_by:
             blocked_by[i].blocked.append(rec)
             continue
-        cause = cause_of(rec)
-        f = groups.get(cause)
+        key = cause_of(rec)
+        f = groups.get(key)
         if f is None:
-            f = groups[cause] = Finding(
-                id=finding_id(cause),
+            f = groups[key] = Finding(
+                id=finding_id(key),
                 check=rec["check"],
-                family=rec.get("family"),
-                signature=str(cause[2]),
+                family=FAMILY_GROUPS.get(rec.get("family") or "", rec.get("family")),
+                signature=str(key[2]),
                 answer=dict(rec.get("answer") or {}),
                 strength=rec.get("strength", "hard"),
             )

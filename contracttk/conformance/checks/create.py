@@ -182,18 +182,37 @@ def expected_error(request: RequestInfo, response: ResponseInfo) -> list[Failure
     alternatives = (
         f" (payload breaks {len(findings)} rules; none matched)" if len(findings) > 1 else ""
     )
-    return [
-        fail(
-            "expected_error",
-            f"{text} [{error.basis}]{alternatives}",
-            request,
-            response,
-            strength=strength,
-            violation=name,
-            signature=f"{fld} differs",
+    return _by_strength(
+        "expected_error", misses, error.basis + "]" + alternatives, request, response, name
+    )
+
+
+def _by_strength(
+    name: str,
+    misses: list[tuple[str, Strength, str]],
+    basis: str,
+    request: RequestInfo,
+    response: ResponseInfo,
+    violation: str | None = None,
+) -> list[Failure]:
+    """One failure per strength: every field the answer got wrong is one behaviour, not several."""
+    out = []
+    for strength in (Strength.HARD, Strength.WARNING):
+        found = [(fld, text) for fld, s, text in misses if s is strength]
+        if not found:
+            continue
+        out.append(
+            fail(
+                name,
+                "; ".join(text for _, text in found) + f" [{basis}",
+                request,
+                response,
+                strength=strength,
+                violation=violation,
+                signature="differs in " + ", ".join(fld for fld, _ in found),
+            )
         )
-        for fld, strength, text in misses
-    ]
+    return out
 
 
 def expect(
@@ -214,14 +233,5 @@ def expect(
                 signature="accepted",
             )
         ]
-    return [
-        fail(
-            name,
-            f"{text} [{expected.basis}]",
-            request,
-            response,
-            strength=strength,
-            signature=f"{fld} differs",
-        )
-        for fld, strength, text in expected.mismatches(response.status, response.json)
-    ]
+    misses = expected.mismatches(response.status, response.json)
+    return _by_strength(name, misses, expected.basis + "]", request, response)
