@@ -35,14 +35,8 @@ def cause(
     code: str | None,
 ) -> tuple[str, str, str, int | None, str | None, str | None]:
     """The cause key of a failure: what a finding groups by (never a parameter path)."""
-    return (
-        check,
-        (family or "") if check in FAMILY_CHECKS else "",
-        signature or "",
-        status,
-        etype,
-        code,
-    )
+    fam = FAMILY_GROUPS.get(family or "", family or "") if check in FAMILY_CHECKS else ""
+    return (check, fam, signature or "", status, etype, code)
 
 
 def split_violation(name: str | None) -> tuple[str | None, str | None]:
