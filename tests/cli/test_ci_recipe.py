@@ -4,9 +4,9 @@ The YAML block is read from the document (PyYAML is always present: schemathesis
 on it). The ``Start candidate``, ``Wait for candidate``, ``Conformance suite`` and ``Stop
 candidate`` scripts run verbatim with bash, in a temporary folder, with the job's
 environment variables (a free port and a temporary report folder substituted), exactly as
-the runner would run them. The hosted steps (checkout, setup-python, install, cache,
-upload) are only checked for their shape: the cache covers ``.hypothesis/`` and the upload
-covers both reports.
+the runner would run them. The hosted steps (checkout, setup-python, install, upload) are
+only checked for their shape: the install takes the conformance and xdist extras, and the
+upload covers both reports.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "ci.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
 STEP_TIMEOUT_S = 300
 # GitHub's default shell for `run:` steps on Linux.
 BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
@@ -85,11 +85,9 @@ def test_workflow_shape() -> None:
     assert any(u.startswith("actions/checkout@") for u in uses)
     assert any(u.startswith("actions/setup-python@") for u in uses)
 
-    cache = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@"))
-    assert cache["with"]["path"].strip().rstrip("/") == ".hypothesis"
-    # A cache entry is immutable: the key must change per run, restore-keys find the last.
-    assert "github.run_id" in cache["with"]["key"]
-    assert cache["with"]["restore-keys"].strip()
+    install = _step(job, "Install contracttk")["run"]
+    assert "CONTRACTTK_SPEC" in install
+    assert "contracttk[conformance,xdist]" in job["env"]["CONTRACTTK_SPEC"]
 
     suite = _step(job, "Conformance suite")["run"]
     for flag in ("--workers", "--junit-xml", "--report", "--seed", "--api-key"):
@@ -103,10 +101,12 @@ def test_workflow_shape() -> None:
     assert upload.get("if") == "always()"
     reports = job["env"]["REPORT_DIR"]
     assert reports in upload["with"]["path"]
-    # The cache is restored before the suite runs, and uploads follow it.
+    # Installed before the suite runs; uploads follow it.
     names = [s.get("name") for s in job["steps"]]
     assert (
-        names.index(cache["name"]) < names.index("Conformance suite") < names.index(upload["name"])
+        names.index("Install contracttk")
+        < names.index("Conformance suite")
+        < names.index(upload["name"])
     )
     assert _step(job, "Stop candidate").get("if") == "always()"
 
@@ -143,13 +143,13 @@ def test_recipe_steps_run_and_pass(tmp_path: Path) -> None:
 
         suite = _run_step(_step(job, "Conformance suite"), env, tmp_path)
         assert suite.returncode == 0, suite.stdout[-3000:] + suite.stderr[-3000:]
-        # The run really was sharded: pytest-xdist announces its workers this way.
-        assert "bringing up nodes" in suite.stdout, suite.stdout[-2000:]
+        # The run really was sharded: items finished by workers are announced this way.
+        assert re.search(r"^\[\d+/\d+\] ", suite.stderr, re.M), suite.stderr[-2000:]
 
         reports = Path(env["REPORT_DIR"])
         report = json.loads((reports / "conformance.json").read_text(encoding="utf-8"))
         assert report["status"] == "completed"
-        assert report["failures"] == []
+        assert report["findings"] == []
         assert report["counts"]["cases"] > 0
         assert report["seed"] == int(env["FUZZ_SEED"])
 
@@ -157,7 +157,7 @@ def test_recipe_steps_run_and_pass(tmp_path: Path) -> None:
         suites = [junit] if junit.tag == "testsuite" else list(junit.iter("testsuite"))
         tests = sum(int(s.get("tests", 0)) for s in suites)
         failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-        assert tests >= 20 and failed == 0
+        assert tests >= 1 and failed == 0
 
         stopped = _run_step(_step(job, "Stop candidate"), env, tmp_path)
         assert stopped.returncode == 0, stopped.stderr
