@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import clean_env, run_cli
+from support import clean_env, report_problems, run_cli
 
 from contracttk.defaults import DEFAULT_SECRET_KEY
 from contracttk.server import TokenService, running_server
@@ -75,6 +75,7 @@ def test_every_curl_line_runs_as_printed_and_gets_the_reported_answer(tmp_path: 
         )
         assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
         doc = json.loads(report.read_text())
+        assert report_problems(doc) == []
         examples = [
             ex for f in doc["findings"] for ex in f["examples"] if ex["request"]["replayable"]
         ]
@@ -176,7 +177,8 @@ def test_a_wrong_base_path_is_not_testable_and_says_why(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert proc.returncode == 3, out[-3000:]
     assert "path prefix" in out
-    assert json.loads(report.read_text())["status"] == "not_testable"
+    doc = json.loads(report.read_text())
+    assert doc["status"] == "not_testable" and report_problems(doc) == []
 
 
 class Slow(TokenService):
@@ -194,5 +196,6 @@ def test_max_time_ends_a_run_against_a_slow_target(tmp_path: Path) -> None:
         proc = fuzz(tmp_path, url, "--max-time", "3", "--report", str(report), timeout=120)
     assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-2000:]
     doc = json.loads(report.read_text())
+    assert report_problems(doc) == []
     assert doc["status"] == "stopped" and "max-time" in doc["detail"]
     assert "status: stopped" in proc.stdout

@@ -65,7 +65,11 @@ def test_every_source_module_is_shipped_under_contracttk(wheel_names: list[str])
     assert expected, "no sources found"
     missing = sorted(expected - set(wheel_names))
     assert not missing, missing
-    for required in ("contracttk/py.typed", "contracttk/contract/data/params.json"):
+    for required in (
+        "contracttk/py.typed",
+        "contracttk/contract/data/params.json",
+        "contracttk/conformance/report.schema.json",
+    ):
         assert required in wheel_names, required
 
 

@@ -7,6 +7,7 @@ stays in that module.
 from __future__ import annotations
 
 from .proc import CLI, PYTEST, Child, clean_env, free_port, run_cli, run_pytest, spawn
+from .reports import report_problems
 from .secrets import luhn_runs
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "clean_env",
     "free_port",
     "luhn_runs",
+    "report_problems",
     "run_cli",
     "run_pytest",
     "spawn",
