@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         person_params,
         pii_params,
     )
-    from ._values import InvalidPayload
+    from ._payload import InvalidPayload
 
 __all__ = [
     "InvalidPayload",
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 _HOME = {
-    "InvalidPayload": "._values",
+    "InvalidPayload": "._payload",
     "StripeProvider": "._faker",
     "add_providers": "._faker",
 }

@@ -4,7 +4,7 @@ Each factory returns a strategy at once and checks its arguments only when the s
 first drawn from (so a bad option in a module-level ``@given`` does not break collection),
 raising :class:`hypothesis.errors.InvalidArgument`, as Hypothesis's own factories do.
 
-The payloads are built by the shared builders of :mod:`._values` with every choice made by a
+The payloads are built by the shared builders of :mod:`._build` with every choice made by a
 ``draw``: pool values through ``st.sampled_from``, optional fields through ``st.booleans()``
 gates. Hypothesis shrinks both towards their first/False choice, so a failing example shrinks
 to a minimal payload (only the required fields, the first test card, the nearest expiry).
@@ -22,16 +22,9 @@ from hypothesis.strategies import SearchStrategy
 
 from contracttk.contract import KIND_NAMES, Violation
 
-from ._values import (
-    InvalidPayload,
-    Options,
-    Spec,
-    build_invalid,
-    build_valid,
-    make_options,
-    resolve,
-    resolve_violations,
-)
+from ._build import build_invalid, build_valid
+from ._options import Options, Spec, make_options, resolve, resolve_violations
+from ._payload import InvalidPayload
 
 __all__ = [
     "account_params",
@@ -76,7 +69,7 @@ def _sampled(seq: Sequence[T]) -> SearchStrategy[T]:
 
 
 class _DrawPicker:
-    """The builders' :class:`~._values.Picker` over a Hypothesis ``draw``."""
+    """The builders' :class:`~._pickers.Picker` over a Hypothesis ``draw``."""
 
     __slots__ = ("_draw",)
 
