@@ -70,6 +70,8 @@ def violation_rows(kind: str | None = None) -> list[dict[str, Any]]:
     rows = []
     for v in entries:
         e = v.expected
+        # Every answer that passes, with its own source: the audit trail of the rule.
+        basis = " | or: ".join(x.basis for x in (e, *e.alternatives))
         rows.append(
             {
                 "name": v.name,
@@ -83,7 +85,7 @@ def violation_rows(kind: str | None = None) -> list[dict[str, Any]]:
                 "type": e.type,
                 "code": e.code,
                 "param": e.param,
-                "basis": e.basis,
+                "basis": basis,
                 "expect": e.to_json(),
             }
         )
@@ -113,7 +115,7 @@ def _md(value: Any, code: bool = False) -> str:
 
 def render_markdown(rows: list[dict[str, Any]]) -> str:
     """The catalogue as the Markdown page ``docs/violations.md`` (grouped by kind)."""
-    from .contract import KIND_NAMES
+    from .contract import BASIS_TAGS, HARD_TAGS, KIND_NAMES
 
     out = [
         "# Violation catalogue",
@@ -124,7 +126,19 @@ def render_markdown(rows: list[dict[str, Any]]) -> str:
         "for it. `strength`: `hard` (a mismatch is a failure), `warning` (reported only),",
         "`not_asserted`. `status`/`type`/`code`/`param` are the expected error; which of them",
         "are asserted is in the `expect` record of `contracttk schema --violations --format json`.",
+        "Where Stripe's answer differs by era, every answer that passes is listed in `basis`",
+        "(`| or:`), each with its own source.",
         f"Total: {len(rows)} entries.",
+        "",
+        "## Sources (`basis`)",
+        "",
+        "A rule is `hard` only when it cites at least one of "
+        + ", ".join(f"`[{t}]`" for t in BASIS_TAGS if t in HARD_TAGS)
+        + "; a rule resting only on `[3P]` or `[INF]` is a warning at most.",
+        "",
+        "| tag | source |",
+        "| --- | --- |",
+        *(f"| `[{tag}]` | {_md(meaning)} |" for tag, meaning in BASIS_TAGS.items()),
     ]
     groups = [(None, "Request level, every kind"), *((k, f"`{k}`") for k in KIND_NAMES)]
     for kind, title in groups:

@@ -14,11 +14,12 @@ Choices (decided here, documented once):
   with ``params_json_schema(kind, wire=True)``, where integer/number/boolean leaves
   also accept their wire spellings (``"5"``, ``"true"``).
 * **The empty string.** ``""`` unsets a field and is refused where the field cannot be
-  unset (stripe-tokens.md §1.1). An ``empty_ok`` node is ``anyOf: [<schema>,
+  unset [SDK]. An ``empty_ok`` node is ``anyOf: [<schema>,
   {"const": ""}]`` (plain strings already admit ``""``); other strings get
   ``minLength: 1``. Because ``encoding.encode`` sends ``{}`` and ``[]`` as ``""``, a
   hash or array that cannot be unset needs at least one key/item (``minProperties`` /
-  ``minItems``), so positive data never turns into an empty-string error on the wire.
+  ``minItems``) and array items that cannot be empty get ``minLength: 1``, so positive data
+  never turns into an empty-string error on the wire.
 * **Alternatives.** ``card`` may also be the ID of a customer's card
   (``anyOf`` object | string); the model ties that form to the top-level ``customer``
   (Connect cloning), so a string ``card`` requires ``customer`` (``if``/``then``).
@@ -38,6 +39,10 @@ from typing import Any
 from . import __version__
 from .contract import (
     KIND_NAMES,
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_MAX_VALUE_LENGTH,
+    WIRE_PATTERNS,
     Param,
     get_kind,
     kinds,
@@ -59,12 +64,6 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 RESPONSE_OBJECTS: tuple[str, ...] = ("token", "card", "bank_account", "error", "account", "person")
 """Objects :func:`response_json_schema` knows (account/person: minimal shapes only)."""
 
-# Metadata limits [DOC: Metadata]; the oracle enforces the same numbers.
-_MAP_MAX_KEYS = 50
-_MAP_MAX_KEY_LENGTH = 40
-_MAP_MAX_VALUE_LENGTH = 500
-
-_WIRE_PATTERNS = {"integer": "^-?[0-9]+$", "number": "^-?[0-9]+(\\.[0-9]+)?$"}
 _EMPTY = {"const": ""}
 
 Ref = Callable[[str], str]
@@ -91,7 +90,7 @@ def _scalar(param: Param, *, wire: bool) -> dict[str, Any]:
         return {"enum": [True, False, "true", "false"]} if wire else {"type": "boolean"}
     if wire:
         # Form bodies carry digits as text; the oracle reads the same patterns.
-        return {"type": [param.type, "string"], "pattern": _WIRE_PATTERNS[param.type]}
+        return {"type": [param.type, "string"], "pattern": f"^{WIRE_PATTERNS[param.type]}$"}
     return {"type": param.type}
 
 
@@ -99,6 +98,8 @@ def _array(param: Param) -> dict[str, Any]:
     items: dict[str, Any] = {"type": param.items.type if param.items else "string"}
     if param.items and param.items.enum:
         items["enum"] = list(param.items.enum)
+    elif not (param.items and param.items.empty_ok):
+        items["minLength"] = 1  # an empty item is refused like any empty string
     if param.items and param.items.max_length is not None:
         items["maxLength"] = param.items.max_length
     s: dict[str, Any] = {"type": "array", "items": items}
@@ -110,12 +111,12 @@ def _array(param: Param) -> dict[str, Any]:
 def _map(param: Param) -> dict[str, Any]:
     s: dict[str, Any] = {
         "type": "object",
-        "additionalProperties": {"type": "string", "maxLength": _MAP_MAX_VALUE_LENGTH},
-        "maxProperties": _MAP_MAX_KEYS,
+        "additionalProperties": {"type": "string", "maxLength": METADATA_MAX_VALUE_LENGTH},
+        "maxProperties": METADATA_MAX_KEYS,
         # Keys cannot be empty or hold brackets: they could not be form-encoded.
         "propertyNames": {
             "minLength": 1,
-            "maxLength": _MAP_MAX_KEY_LENGTH,
+            "maxLength": METADATA_MAX_KEY_LENGTH,
             "pattern": "^[^\\[\\]]+$",
         },
     }
@@ -224,7 +225,7 @@ def _field_schema(obj: str, field: dict[str, Any], ref: Ref) -> dict[str, Any]:
     name, ftype, nullable = field["name"], field["type"], field.get("nullable", False)
     values = list(field.get("values") or ())
     if obj == "token" and name == "type":
-        # The SDK docstring lists four; the API reference shows all six (stripe-tokens.md §3).
+        # The SDK docstring lists four; the API reference examples show all six [DOC].
         values = list(KIND_NAMES)
     if obj == "token" and name in ("card", "bank_account"):
         s: dict[str, Any] = {"$ref": ref(name)}

@@ -1,13 +1,15 @@
-"""Regenerate ``contracttk/contract/data/params.json`` from the shared reference.
+"""Regenerate ``contracttk/contract/data/params.json`` from a parameter harvest.
 
-The shared ``token-params.json`` is the raw harvest (SDK annotations, historic
-spec overlay, provenance notes). contracttk carries its own compact contract
-description so that a fresh machine needs nothing from ``../shared``. Run:
+The harvest (``token-params.json``, kept outside this repository) holds the [SDK] parameter
+classes with [HSPEC] maxLengths from the 2022 spec and provenance notes. contracttk carries
+its own compact contract description so that a fresh machine needs nothing else. Run:
 
-    python scripts/build_contract_data.py ../shared/reference/token-params.json
+    python scripts/build_contract_data.py path/to/token-params.json
 
-The output is committed; ``tests/test_contract_params.py`` checks it against the
-shared file whenever that file is present.
+Parameters added to the API after the 2022 spec have no maxLength in the harvest; the ones
+below are taken from stripe/openapi ``latest/openapi.spec3.json`` at commit 18fa2cc7 (the
+[HSPEC] tag covers both copies) and written into the output by :data:`SPEC_OVERLAY`. The
+output is committed.
 """
 
 from __future__ import annotations
@@ -18,11 +20,43 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "contracttk" / "contract" / "data" / "params.json"
 
+# maxLength of parameters newer than the 2022 spec, from stripe/openapi latest/openapi.spec3.json
+# @ 18fa2cc7: the address_specs of registered_address (city 100, line1/line2 200, other 5000),
+# id_number_secondary and the export fields (5000).
+_ADDRESS_SPECS = {
+    "city": 100,
+    "country": 5000,
+    "line1": 200,
+    "line2": 200,
+    "postal_code": 5000,
+    "state": 5000,
+}
+SPEC_OVERLAY: dict[str, dict] = {
+    "account[company][export_license_id]": {"maxLength": 5000},
+    "account[company][export_purpose_code]": {"maxLength": 5000},
+    "account[individual][id_number_secondary]": {"maxLength": 5000},
+    "person[id_number_secondary]": {"maxLength": 5000},
+    **{
+        f"{owner}[registered_address][{name}]": {"maxLength": limit}
+        for owner in ("account[individual]", "person")
+        for name, limit in _ADDRESS_SPECS.items()
+    },
+    # documents[*][files] items are `anyOf: [string maxLength 500, enum [""]]`: empty allowed.
+    **{
+        f"person[documents][{doc}][files]": {"items_empty_ok": True}
+        for doc in ("company_authorization", "passport", "visa")
+    },
+}
+
 
 def _node(raw: dict) -> dict:
     node: dict = {"name": raw["name"], "type": raw["type"], "required": bool(raw.get("required"))}
-    if raw.get("maxLength") is not None:
-        node["maxLength"] = raw["maxLength"]
+    overlay = SPEC_OVERLAY.get(raw.get("path", ""), {})
+    max_length = (
+        raw.get("maxLength") if raw.get("maxLength") is not None else overlay.get("maxLength")
+    )
+    if max_length is not None:
+        node["maxLength"] = max_length
     if raw.get("enum"):
         node["enum"] = list(raw["enum"])
     if raw.get("empty_string_allowed"):
@@ -37,6 +71,8 @@ def _node(raw: dict) -> dict:
             items["maxLength"] = raw["items"]["maxLength"]
         if raw["items"].get("enum"):
             items["enum"] = list(raw["items"]["enum"])
+        if overlay.get("items_empty_ok"):
+            items["empty_ok"] = True
         node["items"] = items
     if raw.get("alternatives"):
         node["alternatives"] = [
@@ -89,7 +125,8 @@ def build(source: Path) -> dict:
         responses[obj] = fields
     return {
         "source": "derived from the stripe package 16.1.0 parameter classes "
-        "(API 2026-10-28.endive) and the 2022 historic spec for maxLength",
+        "(API 2026-10-28.endive), the 2022 historic spec for maxLength, and "
+        "stripe/openapi latest/openapi.spec3.json @ 18fa2cc7 for parameters added since",
         "kinds": kinds,
         "shared": shared,
         "responses": responses,
@@ -97,7 +134,10 @@ def build(source: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    source = Path(argv[1]) if len(argv) > 1 else Path("../shared/reference/token-params.json")
+    if len(argv) != 2:
+        print("usage: build_contract_data.py path/to/token-params.json", file=sys.stderr)
+        return 2
+    source = Path(argv[1])
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(build(source), indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")

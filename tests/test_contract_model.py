@@ -160,6 +160,8 @@ def _structural_names(root: Param) -> set[str]:
                 out.add(f"{path}:unknown_param")
         elif p.type == "array":
             out |= {f"{path}:scalar_for_array", f"{path}:wrong_type"}
+            if not (p.items and p.items.empty_ok):
+                out.add(f"{path}:empty_item")
             if p.items and p.items.max_length is not None:
                 out.add(f"{path}:too_long")
             if p.items and p.items.enum:

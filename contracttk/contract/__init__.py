@@ -7,8 +7,11 @@ else of ours and imports only the standard library (and python-stdnum, lazily).
 
 from __future__ import annotations
 
+from ._documented import documented_params
+from ._domain_check import domain_problems
 from ._errors import (
     ExpectedError,
+    Judgement,
     Strength,
     body_too_large,
     idempotency_in_use,
@@ -32,9 +35,35 @@ from ._kinds import (
     mask_key,
     parse_key,
 )
-from ._oracle import Evaluation, Finding, evaluate_create, normalise_exp_year, wire
-from ._params import Param, bracket_path, find_param, param_tree, response_fields, shared_params
+from ._oracle import Evaluation, Finding, evaluate_create
+from ._params import (
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_MAX_VALUE_LENGTH,
+    WIRE_PATTERNS,
+    Param,
+    bracket_path,
+    find_param,
+    param_tree,
+    response_fields,
+    shared_params,
+)
+from ._protocol import (
+    ID_ALPHABET,
+    ID_RANDOM_LENGTH,
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    MUTABLE_ON_RETRIEVE,
+    PROTOCOL_RULES,
+    REPLAY_HEADER,
+    TOKENS_PATH,
+    is_object_id,
+    is_token_id,
+    make_id,
+    make_token_id,
+)
 from ._semantics import FieldRule, sensitive_values, token_rules
+from ._sources import BASIS_TAGS, HARD_TAGS, basis_tags, has_hard_source
 from ._violations import (
     Violation,
     catalogue,
@@ -44,32 +73,58 @@ from ._violations import (
     sample_params,
     violations_for,
 )
+from ._wire import normalise_exp_year, wire
+from .domain import is_public_test_value
 
 __all__ = [
+    "BASIS_TAGS",
+    "HARD_TAGS",
+    "IDEMPOTENCY_KEY_HEADER",
+    "IDEMPOTENCY_KEY_MAX_LENGTH",
+    "ID_ALPHABET",
+    "ID_RANDOM_LENGTH",
     "KIND_NAMES",
+    "METADATA_MAX_KEYS",
+    "METADATA_MAX_KEY_LENGTH",
+    "METADATA_MAX_VALUE_LENGTH",
+    "MUTABLE_ON_RETRIEVE",
+    "PROTOCOL_RULES",
+    "REPLAY_HEADER",
+    "TOKENS_PATH",
+    "WIRE_PATTERNS",
     "ApiKey",
     "Evaluation",
     "ExpectedError",
     "FieldRule",
     "Finding",
+    "Judgement",
     "Param",
     "Strength",
     "TokenKind",
     "UnknownKindError",
     "Violation",
+    "basis_tags",
     "body_too_large",
     "bracket_path",
     "catalogue",
+    "documented_params",
+    "domain_problems",
     "evaluate_create",
     "find_param",
     "get_kind",
     "get_violation",
+    "has_hard_source",
     "idempotency_in_use",
     "idempotency_mismatch",
     "invalid_api_key",
     "is_live_key",
+    "is_object_id",
+    "is_public_test_value",
+    "is_token_id",
     "key_from_authorization",
     "kinds",
+    "make_id",
+    "make_token_id",
     "malformed_body",
     "mask_key",
     "minimal",

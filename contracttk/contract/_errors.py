@@ -1,5 +1,5 @@
 """Expected Stripe errors: what status, ``type``, ``code`` and ``param`` a bad request gets,
-and how strongly each of those is established (stripe-tokens.md §0).
+and how strongly each of those is established (basis tags: :mod:`._sources`).
 
 Every error the contract knows is built by a factory here, so the server, the checks,
 the generators and the fixture files all say the same thing.
@@ -7,11 +7,13 @@ the generators and the fixture files all say the same thing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 FIELDS = ("status", "type", "code", "param")
+Mismatch = tuple[str, "Strength", str]
 
 
 class Strength(str, Enum):
@@ -27,12 +29,39 @@ def _fs(spec: str) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """The verdict on one answer against an :class:`ExpectedError`.
+
+    ``ok`` is True when nothing hard is wrong; ``failures`` (hard mismatches) and
+    ``warnings`` (mismatches on fields asserted only as warnings) are one readable line each,
+    with the basis of the expectation. Truthy exactly when ``ok``, so
+    ``assert expected.matches(response)`` reads naturally and shows the reasons on failure.
+    """
+
+    ok: bool
+    failures: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        if self.ok and not self.warnings:
+            return "ok"
+        lines = [f"failure: {f}" for f in self.failures] + [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
 class ExpectedError:
     """The error Stripe gives for one bad request, field by field with its strength.
 
     ``hard`` and ``warn`` name which of status/type/code/param are asserted as hard
     failures or as warnings; a field in neither is not asserted (not established).
     ``reject`` says whether a 2xx answer (a token minted) is itself a failure.
+    ``alternatives`` are other answers that are equally right, where Stripe's answer
+    differs between eras (each with its own fields, strengths and basis); an answer is
+    judged against whichever of this error and its alternatives it matches best.
     """
 
     status: int
@@ -47,6 +76,8 @@ class ExpectedError:
     decline_code: str | None = None
     alt_statuses: tuple[int, ...] = ()
     """Other statuses that are equally right (e.g. 401 or 403 for a publishable key on GET)."""
+    alternatives: tuple[ExpectedError, ...] = ()
+    """Whole other answers that are equally right (see the class docstring)."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -99,14 +130,69 @@ class ExpectedError:
         weak = sorted(f for f in FIELDS if self.field_strength(f) is Strength.WARNING)
         if weak and self.hard:
             out["warning_fields"] = weak
+        if self.alternatives:
+            out["also_acceptable"] = [
+                {k: v for k, v in alt.to_json().items() if k != "also_acceptable"}
+                for alt in self.alternatives
+            ]
         return out
 
-    def mismatches(self, status: int, body: Any) -> list[tuple[str, Strength, str]]:
+    def mismatches(self, status: int, body: Any) -> list[Mismatch]:
         """Compare an actual answer with this expectation.
 
-        Returns ``(field, strength, description)`` for each asserted field that differs.
+        Returns ``(field, strength, description)`` for each asserted field that differs,
+        judged against the best-matching of this error and its ``alternatives`` (fewest hard
+        mismatches, then fewest in all).
         """
-        out: list[tuple[str, Strength, str]] = []
+        return self.best_match(status, body)[1]
+
+    def best_match(self, status: int, body: Any) -> tuple[ExpectedError, list[Mismatch]]:
+        """The expectation (this error or one of its alternatives) the answer matches best,
+        with that expectation's mismatches."""
+        best: tuple[tuple[int, int], ExpectedError, list[Mismatch]] | None = None
+        for candidate in (self, *self.alternatives):
+            misses = candidate._own_mismatches(status, body)
+            hard = sum(1 for _, s, _ in misses if s is Strength.HARD)
+            score = (hard, len(misses))
+            if best is None or score < best[0]:
+                best = (score, candidate, misses)
+        assert best is not None
+        return best[1], best[2]
+
+    def judge(self, status: int, body: Any) -> Judgement:
+        """Judge an answer: a 2xx by ``reject``, an error by its best-matching mismatches.
+
+        Hard mismatches are ``failures``, warning ones ``warnings``; unasserted fields are
+        ignored. ``body`` is the decoded JSON (anything else counts as no error body).
+        """
+        failures: list[str] = []
+        warnings: list[str] = []
+        if 200 <= status < 300:
+            text = f"expected {self.status} {self.type}, got {status} [{self.basis}]"
+            if self.reject is Strength.HARD:
+                failures.append(text)
+            elif self.reject is Strength.WARNING:
+                warnings.append(text)
+        else:
+            matched, misses = self.best_match(status, body)
+            for _, strength, text in misses:
+                line = f"{text} [{matched.basis}]"
+                (failures if strength is Strength.HARD else warnings).append(line)
+        return Judgement(not failures, tuple(failures), tuple(warnings))
+
+    def matches(self, response: Any) -> Judgement:
+        """Judge a response object (see :meth:`judge`), whatever the HTTP client.
+
+        Accepts a ``(status, body)`` tuple (body: decoded JSON, or JSON text/bytes), a
+        ``requests``/``httpx``/Django response (``status_code`` and ``.json()``), or a
+        Flask/Werkzeug response (``status_code`` and ``get_json()``). A body that is not JSON
+        is judged as no error body. Raises TypeError for anything else.
+        """
+        status, body = _status_and_body(response)
+        return self.judge(status, body)
+
+    def _own_mismatches(self, status: int, body: Any) -> list[Mismatch]:
+        out: list[Mismatch] = []
         err = body.get("error") if isinstance(body, dict) else None
         err = err if isinstance(err, dict) else {}
         actual = {
@@ -133,6 +219,52 @@ class ExpectedError:
     ) -> ExpectedError:
         """A copy with other field strengths (used where a source is weaker than usual)."""
         return replace(self, hard=_fs(hard), warn=_fs(warn), reject=reject or self.reject)
+
+    def or_else(self, *alternatives: ExpectedError) -> ExpectedError:
+        """A copy that also accepts each of ``alternatives`` as a right answer."""
+        # Alternatives are flat: an alternative's own alternatives would never be consulted.
+        flat = tuple(replace(alt, alternatives=()) for alt in alternatives)
+        return replace(self, alternatives=self.alternatives + flat)
+
+
+def _decode(body: Any) -> Any:
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            body = bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(body, str):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
+    return body
+
+
+def _status_and_body(response: Any) -> tuple[int, Any]:
+    """``(status, decoded JSON body)`` of a response object or a ``(status, body)`` pair."""
+    if isinstance(response, tuple) and len(response) == 2:
+        status, body = response
+        if isinstance(status, int) and not isinstance(status, bool):
+            return status, _decode(body)
+        raise TypeError(f"expected (status, body) with an integer status, got {status!r}")
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int) or isinstance(status, bool):
+        raise TypeError(
+            "expected a response with an integer status_code (requests, httpx, Flask, "
+            f"Django) or a (status, body) tuple, got {type(response).__name__}"
+        )
+    get_json = getattr(response, "get_json", None)
+    if callable(get_json):
+        # Werkzeug: force=True ignores the content type, silent=True gives None for non-JSON.
+        return status, get_json(force=True, silent=True)
+    read_json = getattr(response, "json", None)
+    if callable(read_json):
+        try:
+            return status, read_json()
+        except ValueError:  # requests / httpx / Django all raise a ValueError subclass
+            return status, None
+    raise TypeError(f"{type(response).__name__} has no json() or get_json() to read the body")
 
 
 # --- factories: one per error shape -------------------------------------------------------
@@ -303,12 +435,17 @@ def live_secret_key_forbidden(kind: str) -> ExpectedError:
 
 
 def live_mode_test_card() -> ExpectedError:
-    """A known test card in live mode [ISSUE: mitchgavan/serverless-shop-tutorial#7]."""
+    """A known test card in live mode [ISSUE: mitchgavan/serverless-shop-tutorial#7].
+
+    That response carries ``param: ""``; a newer one leaves ``param`` out, so ``param`` is
+    not asserted (status, type and code are).
+    """
     return card_error(
         "card_declined",
         "",
         "Your card was declined. Your request was in live mode, but used a known test card.",
-        basis="[ISSUE: mitchgavan/serverless-shop-tutorial#7]",
+        basis="[ISSUE: mitchgavan/serverless-shop-tutorial#7] (param not asserted)",
+        hard="status type code",
         decline_code="live_mode_test_card",
     )
 

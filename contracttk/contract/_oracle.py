@@ -5,47 +5,40 @@ the wire; both give the same verdict because values are compared in their wire f
 and returns every violation it finds, in the order a server should report them. The
 reference server answers with the first; the checks accept any of them when a payload
 breaks several rules at once (Stripe's own precedence between rules is not established).
+
+It also runs the domain test (:mod:`._domain_check`): a payload the oracle accepts earns a
+hard "must create" only when every value in it lies in the model's understood domain
+(:attr:`Evaluation.acceptance`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from . import _names as N
 from . import _rules as R
-from ._errors import (
-    ExpectedError,
-    Strength,
-    invalid_value,
-    live_mode_test_card,
-    live_secret_key_forbidden,
-)
+from ._domain_check import check_domain
+from ._errors import ExpectedError, Strength, invalid_value, live_secret_key_forbidden
 from ._kinds import KIND_NAMES, ApiKey
-from ._params import Param, param_tree, shared_params
-from .domain import (
-    IBAN_COUNTRIES,
-    aba_routing_valid,
-    cvc_lengths_for,
-    detect_brand,
-    iban_valid,
-    is_test_card,
-    luhn_valid,
+from ._names import Rule, split_violation_name, violation_name
+from ._oracle_kinds import bank_rules, card_rules, cvc_update_rules, identity_rules
+from ._params import (
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_KEYS,
+    METADATA_MAX_VALUE_LENGTH,
+    Param,
+    param_tree,
+    shared_params,
 )
+from ._wire import INT_RE, NUM_RE, as_map, as_text, is_container, is_digits, wire
+from .domain import IBAN_COUNTRIES
+
+__all__ = ["TOP_LEVEL_PARAMS", "Evaluation", "Finding", "evaluate_create"]
 
 TOP_LEVEL_PARAMS = frozenset((*KIND_NAMES, "customer", "expand"))
-METADATA_MAX_KEYS = 50
-METADATA_MAX_KEY_LENGTH = 40
-METADATA_MAX_VALUE_LENGTH = 500
-# §4.1: "implausibly far ahead (≈ >50 years)". Between 51 and 60 years we assert nothing.
-EXPIRY_HARD_LIMIT_AHEAD = 60
-EXPIRY_SOFT_LIMIT_AHEAD = 50
-
-_INT_RE = re.compile(r"-?[0-9]+")
-_NUM_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -55,6 +48,11 @@ class Finding:
     violation: str
     error: ExpectedError
 
+    @property
+    def path(self) -> str | None:
+        """The bracket path the violation is about (None for request-level rules)."""
+        return split_violation_name(self.violation)[0]
+
 
 @dataclass
 class Evaluation:
@@ -62,11 +60,28 @@ class Evaluation:
 
     kind: str | None
     findings: list[Finding] = field(default_factory=list)
+    outside_domain: tuple[str, ...] = ()
+    """Values outside the model's understood domain, as ``"<path>: <reason>"`` (see
+    :func:`~contracttk.contract.domain_problems`), leaving out values a finding is about."""
 
     @property
     def accepted(self) -> bool:
         """True when Stripe would create a token."""
         return not self.findings
+
+    @property
+    def understood(self) -> bool:
+        """Accepted, and every value lies in the model's understood domain."""
+        return self.accepted and not self.outside_domain
+
+    @property
+    def acceptance(self) -> Strength:
+        """How strongly "a token must be created" is asserted: HARD when the payload is
+        understood, WARNING when accepted but not understood (a rejection would be
+        unexplained, not wrong), NOT_ASSERTED when the oracle rejects it."""
+        if not self.accepted:
+            return Strength.NOT_ASSERTED
+        return Strength.HARD if self.understood else Strength.WARNING
 
     @property
     def first(self) -> Finding | None:
@@ -83,117 +98,48 @@ class Evaluation:
         return Strength.NOT_ASSERTED
 
 
-def wire(value: Any) -> str:
-    """A scalar as it travels in a form body (``True`` -> ``"true"``, ``None`` -> ``""``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else str(value)
-
-
-def _text(value: Any) -> str:
-    """``wire(value)``, except that an empty hash or list is ``""``.
-
-    Why: ``encoding.encode`` sends ``{}`` and ``[]`` as the empty string, so the
-    verdict on ``{"card": {"networks": {}}}`` must be the one for ``card[networks]=``.
-    """
-    if isinstance(value, (dict, list)) and not value:
-        return ""
-    return wire(value)
-
-
-def _is_container(value: Any) -> bool:
-    """A non-empty hash or list (an empty one travels as ``""``, see :func:`_text`)."""
-    return isinstance(value, (dict, list)) and bool(value)
-
-
-def _is_digits(s: str) -> bool:
-    return s.isascii() and s.isdigit()
-
-
-def two_digit_year(yy: int, today: date) -> int:
-    """Expand a two-digit expiry year: 20yy unless that is more than 50 years ahead (§10.2: '95' is past)."""
-    year = 2000 + yy
-    return year if year <= today.year + EXPIRY_SOFT_LIMIT_AHEAD else 1900 + yy
-
-
-def normalise_exp_year(raw: str, today: date) -> int | None:
-    """The four-digit year Stripe reports for ``card[exp_year]``, or None if not a 2/4-digit year."""
-    if not _is_digits(raw) or len(raw) not in (2, 4):
-        return None
-    return two_digit_year(int(raw), today) if len(raw) == 2 else int(raw)
-
-
 Add = Callable[[str, ExpectedError], None]
-
-
-def _as_map(value: Any) -> Any:
-    """A decoder turns ``metadata[0]=x`` into a list; for a string map it is a hash again."""
-    if isinstance(value, list):
-        return {str(i): v for i, v in enumerate(value)}
-    return value
 
 
 def _check_node(param: Param, value: Any, add: Add, parent: Mapping[str, Any] | None) -> None:
     path = param.path
     if param.is_object:
-        if not _is_container(value) and _text(value) == "":
+        if not is_container(value) and as_text(value) == "":
             if not param.empty_ok:
-                add(f"{path}:empty", R.rule_empty(param))
+                add(violation_name(path, Rule.EMPTY), R.rule_empty(param))
             return
         if param.is_map:
-            value = _as_map(value)
+            value = as_map(value)
         if not isinstance(value, dict):
-            if param.alternatives and not _is_container(value) and "customer" in (parent or {}):
+            if param.alternatives and not is_container(value) and "customer" in (parent or {}):
                 # The documented alternative: a customer's saved card by ID (Connect
                 # cloning); `request:customer` already says it is not asserted either way.
                 return
-            add(f"{path}:scalar_for_hash", R.rule_scalar_for_hash(param))
+            add(violation_name(path, Rule.SCALAR_FOR_HASH), R.rule_scalar_for_hash(param))
             return
         if param.is_map:
             _check_map(param, value, add)
             return
         for key in value:
             if param.child(key) is None:
-                add(f"{path}:unknown_param", R.rule_unknown(param.keys, key))
+                add(violation_name(path, Rule.UNKNOWN_PARAM), R.rule_unknown(param.keys, key))
+        # bank_account[payment_method] is sent alone: the SDK says it is exclusive with every
+        # other key, so the keys required otherwise are not required beside it [SDK docstring].
+        waived = param.keys == ("bank_account",) and "payment_method" in value
         for child in param.children:
             if child.name in value:
                 _check_node(child, value[child.name], add, value)
-            elif child.required:
-                add(f"{child.path}:missing", R.rule_missing(child))
+            elif child.required and not waived:
+                add(violation_name(child.path, Rule.MISSING), R.rule_missing(child))
         return
     if param.type == "array":
-        if isinstance(value, dict) and value and all(_is_digits(k) for k in value):
-            value = [value[k] for k in sorted(value, key=int)]
-        if not _is_container(value):
-            if _text(value) == "":
-                if not param.empty_ok:
-                    add(f"{path}:empty", R.rule_empty(param))
-                return
-            add(f"{path}:scalar_for_array", R.rule_array_wrong_type(param))
-            return
-        if isinstance(value, dict):
-            add(f"{path}:wrong_type", R.rule_array_wrong_type(param))
-            return
-        items = param.items
-        for item in value:
-            if _is_container(item):
-                add(f"{path}:wrong_type", R.rule_array_wrong_type(param))
-                return
-            text = _text(item)
-            if items and items.max_length is not None and len(text) > items.max_length:
-                add(f"{path}:too_long", R.rule_too_long(param, items.max_length))
-                return
-            if items and items.enum and text not in items.enum:
-                add(f"{path}:not_in_enum", R.rule_not_in_enum(param, items.enum))
-                return
+        _check_array(param, value, add)
         return
     # scalar leaf
-    if _is_container(value):
-        add(f"{path}:hash_for_scalar", R.rule_hash_for_scalar(param))
+    if is_container(value):
+        add(violation_name(path, Rule.HASH_FOR_SCALAR), R.rule_hash_for_scalar(param))
         return
-    text = _text(value)
+    text = as_text(value)
     if text == "":
         if param.empty_ok:
             return
@@ -202,42 +148,80 @@ def _check_node(param: Param, value: Any, add: Add, parent: Mapping[str, Any] | 
             and parent is not None
             and (wire(parent.get("country")) in IBAN_COUNTRIES)
         ):
-            add(f"{path}:empty_with_iban", R.rule_empty_routing_with_iban())
+            add(N.BANK_ROUTING_EMPTY_WITH_IBAN, R.rule_empty_routing_with_iban())
         else:
-            add(f"{path}:empty", R.rule_empty(param))
+            add(violation_name(path, Rule.EMPTY), R.rule_empty(param))
         return
     if param.max_length is not None and len(text) > param.max_length:
-        add(f"{path}:too_long", R.rule_too_long(param, param.max_length))
+        add(violation_name(path, Rule.TOO_LONG), R.rule_too_long(param, param.max_length))
         return
     if param.enum and text not in param.enum:
-        add(f"{path}:not_in_enum", R.rule_not_in_enum(param, param.enum))
+        add(violation_name(path, Rule.NOT_IN_ENUM), R.rule_not_in_enum(param, param.enum))
         return
     if (
-        (param.type == "integer" and not _INT_RE.fullmatch(text))
-        or (param.type == "number" and not _NUM_RE.fullmatch(text))
+        (param.type == "integer" and not INT_RE.fullmatch(text))
+        or (param.type == "number" and not NUM_RE.fullmatch(text))
         or (param.type == "boolean" and text not in ("true", "false"))
     ):
-        add(f"{path}:wrong_type", R.rule_wrong_type(param, text))
+        add(violation_name(path, Rule.WRONG_TYPE), R.rule_wrong_type(param, text))
+
+
+def _check_array(param: Param, value: Any, add: Add) -> None:
+    path = param.path
+    keys: list[str] | None = None
+    if isinstance(value, dict) and value and all(is_digits(k) for k in value):
+        keys = sorted(value, key=int)
+        value = [value[k] for k in keys]
+    if not is_container(value):
+        if as_text(value) == "":
+            if not param.empty_ok:
+                add(violation_name(path, Rule.EMPTY), R.rule_empty(param))
+            return
+        add(violation_name(path, Rule.SCALAR_FOR_ARRAY), R.rule_array_wrong_type(param))
+        return
+    if isinstance(value, dict):
+        add(violation_name(path, Rule.WRONG_TYPE), R.rule_array_wrong_type(param))
+        return
+    items = param.items
+    for i, item in enumerate(value):
+        if is_container(item):
+            add(violation_name(path, Rule.WRONG_TYPE), R.rule_array_wrong_type(param))
+            return
+        text = as_text(item)
+        if text == "" and not (items and items.empty_ok):
+            # An empty item cannot unset anything: rejected like any empty string [SDK].
+            index = keys[i] if keys is not None else str(i)
+            add(violation_name(path, Rule.EMPTY_ITEM), R.rule_empty_item(param, index))
+            return
+        if items and items.max_length is not None and len(text) > items.max_length:
+            add(violation_name(path, Rule.TOO_LONG), R.rule_too_long(param, items.max_length))
+            return
+        if items and items.enum and text and text not in items.enum:
+            add(violation_name(path, Rule.NOT_IN_ENUM), R.rule_not_in_enum(param, items.enum))
+            return
 
 
 def _check_map(param: Param, value: dict[str, Any], add: Add) -> None:
     path = param.path
     if len(value) > METADATA_MAX_KEYS:
-        add(f"{path}:too_many_keys", R.rule_metadata(param, f"at most {METADATA_MAX_KEYS} keys"))
+        add(
+            violation_name(path, Rule.TOO_MANY_KEYS),
+            R.rule_metadata(param, f"at most {METADATA_MAX_KEYS} keys"),
+        )
         return
     for key, item in value.items():
         if len(key) > METADATA_MAX_KEY_LENGTH:
             add(
-                f"{path}:key_too_long",
+                violation_name(path, Rule.KEY_TOO_LONG),
                 R.rule_metadata(param, f"keys are at most {METADATA_MAX_KEY_LENGTH} characters"),
             )
             return
-        if _is_container(item):
-            add(f"{path}:hash_for_scalar", R.rule_hash_for_scalar(param))
+        if is_container(item):
+            add(violation_name(path, Rule.HASH_FOR_SCALAR), R.rule_hash_for_scalar(param))
             return
-        if len(_text(item)) > METADATA_MAX_VALUE_LENGTH:
+        if len(as_text(item)) > METADATA_MAX_VALUE_LENGTH:
             add(
-                f"{path}:value_too_long",
+                violation_name(path, Rule.VALUE_TOO_LONG),
                 R.rule_metadata(
                     param, f"values are at most {METADATA_MAX_VALUE_LENGTH} characters"
                 ),
@@ -245,116 +229,14 @@ def _check_map(param: Param, value: dict[str, Any], add: Add) -> None:
             return
 
 
-# --- kind-specific rules (run only on structurally sound payloads) ----------------------------
-
-
-def _card_rules(card: Mapping[str, Any], add: Add, key: ApiKey | None, today: date) -> None:
-    number = wire(card["number"]) if "number" in card else None
-    number_ok = False
-    if number is not None:
-        if not _is_digits(number):
-            add("card[number]:not_digits", R.rule_card_invalid_number())
-        elif not 12 <= len(number) <= 19:
-            add("card[number]:wrong_length", R.rule_card_invalid_number())
-        elif not luhn_valid(number):
-            add("card[number]:luhn", R.rule_card_luhn())
-        else:
-            number_ok = True
-    month: int | None = None
-    if "exp_month" in card:
-        raw = wire(card["exp_month"])
-        if not _is_digits(raw) or len(raw) > 2:
-            add("card[exp_month]:not_a_number", R.rule_card_expiry_month(strong=False))
-        elif not 1 <= int(raw) <= 12:
-            add("card[exp_month]:out_of_range", R.rule_card_expiry_month(strong=True))
-        else:
-            month = int(raw)
-    if "exp_year" in card:
-        raw = wire(card["exp_year"])
-        year = normalise_exp_year(raw, today)
-        if not _is_digits(raw):
-            add("card[exp_year]:not_a_number", R.rule_card_expiry_year(strong=False))
-        elif year is None:
-            add("card[exp_year]:bad_length", R.rule_card_expiry_year(strong=False))
-        elif year < today.year:
-            add("card[exp_year]:past", R.rule_card_expiry_year(strong=True))
-        elif year > today.year + EXPIRY_HARD_LIMIT_AHEAD:
-            add("card[exp_year]:far_future", R.rule_card_expiry_year(strong=True))
-        elif year > today.year + EXPIRY_SOFT_LIMIT_AHEAD:
-            add("card[exp_year]:far_future_approx", R.rule_expiry_not_asserted("exp_year"))
-        elif year == today.year and month is not None and month < today.month:
-            add("card[exp_month]:past_in_current_year", R.rule_card_expired_this_year())
-    if "cvc" in card:
-        cvc = wire(card["cvc"])
-        if not _is_digits(cvc) or len(cvc) not in (3, 4):
-            add("card[cvc]:bad_shape", R.rule_card_cvc(strong=True))
-        elif (
-            number_ok
-            and detect_brand(number or "") is not None
-            and len(cvc) not in cvc_lengths_for(number or "")
-        ):
-            add("card[cvc]:brand_length", R.rule_card_cvc(strong=False))
-    if key is not None and key.livemode and number_ok and is_test_card(number or ""):
-        add("card:live_mode_test_card", live_mode_test_card())
-
-
-def _bank_rules(bank: Mapping[str, Any], add: Add) -> None:
-    if "payment_method" in bank and len(bank) > 1:
-        add("bank_account[payment_method]:exclusive", R.rule_payment_method_exclusive())
-        return
-    country = wire(bank.get("country"))
-    account = wire(bank.get("account_number"))
-    if country == "US":
-        if "routing_number" not in bank:
-            add("bank_account[routing_number]:missing_for_us", R.rule_routing_missing_us())
-        else:
-            routing = wire(bank["routing_number"])
-            if not (_is_digits(routing) and len(routing) == 9):
-                add("bank_account[routing_number]:wrong_length", R.rule_routing_length())
-            elif not aba_routing_valid(routing):
-                add("bank_account[routing_number]:bad_checksum", R.rule_routing_checksum())
-        if "account_number" in bank and not (_is_digits(account) and 4 <= len(account) <= 17):
-            add(
-                "bank_account[account_number]:invalid_us",
-                R.rule_account_number_invalid("Invalid account number"),
-            )
-    elif country in IBAN_COUNTRIES and "account_number" in bank:
-        if not iban_valid(account) or not account.startswith(country):
-            add(
-                "bank_account[account_number]:bad_iban",
-                R.rule_account_number_invalid("Invalid IBAN"),
-            )
-
-
-def _identity_rules(kind: str, root: Mapping[str, Any], add: Add) -> None:
-    holder = root.get("individual") if kind == "account" else root
-    if isinstance(holder, Mapping) and "email" in holder:
-        email = wire(holder["email"])
-        if not _EMAIL_RE.fullmatch(email):
-            param = param_tree(kind).child("individual") if kind == "account" else param_tree(kind)
-            assert param is not None
-            email_param = param.child("email")
-            assert email_param is not None
-            add(f"{email_param.path}:invalid", R.rule_email_invalid(email_param))
-    if kind == "person":
-        acc = root.get("additional_tos_acceptances")
-        acc = acc.get("account") if isinstance(acc, Mapping) else None
-        if isinstance(acc, Mapping) and acc:
-            node = param_tree("person").child("additional_tos_acceptances")
-            node = node.child("account") if node else None
-            assert node is not None
-            for name in ("date", "ip"):
-                if name not in acc:
-                    child = node.child(name)
-                    assert child is not None
-                    add(f"{child.path}:missing", R.rule_tos_acceptance_missing(child))
-
-
-def _cvc_update_rules(root: Mapping[str, Any], add: Add) -> None:
-    if "cvc" in root:
-        cvc = wire(root["cvc"])
-        if not _is_digits(cvc) or len(cvc) not in (3, 4):
-            add("cvc_update[cvc]:bad_shape", R.rule_cvc_update_cvc())
+def _outside(problems: list[Any], findings: list[Finding]) -> tuple[str, ...]:
+    """Domain problems, leaving out those about a value a finding is already about."""
+    covered = [f.path for f in findings if f.path]
+    return tuple(
+        str(p)
+        for p in problems
+        if not any(p.path == c or p.path.startswith(c + "[") for c in covered)
+    )
 
 
 def evaluate_create(
@@ -364,7 +246,7 @@ def evaluate_create(
 
     ``params`` is the nested request (``{"card": {...}, "expand": [...]}``); ``key`` the
     parsed API key when known (live-mode rules need it); ``today`` pins the date used
-    for expiry rules (defaults to the local date).
+    for expiry rules and the domain's date windows (defaults to the local date).
     """
     today = today or date.today()
     findings: list[Finding] = []
@@ -373,35 +255,40 @@ def evaluate_create(
         findings.append(Finding(name, error))
 
     if not isinstance(params, Mapping):
-        add("request:not_a_hash", invalid_value(None, "Invalid request body", warn="status type"))
+        add(N.REQUEST_NOT_A_HASH, invalid_value(None, "Invalid request body", warn="status type"))
         return Evaluation(None, findings)
     for name in params:
         if name not in TOP_LEVEL_PARAMS:
-            add("request:unknown_param", R.rule_unknown((), name))
+            add(N.REQUEST_UNKNOWN_PARAM, R.rule_unknown((), name))
     present = [k for k in KIND_NAMES if k in params]
     kind = present[0] if len(present) == 1 else None
     if not present:
-        add("request:no_kind", R.rule_no_kind())
+        add(N.REQUEST_NO_KIND, R.rule_no_kind())
     elif len(present) > 1:
-        add("request:two_kinds", R.rule_two_kinds())
+        add(N.REQUEST_TWO_KINDS, R.rule_two_kinds())
     if "expand" in params:
         _check_node(shared_params()["expand"], params["expand"], add, params)
     if "customer" in params:
-        add("request:customer", R.rule_customer())
-    if kind is None:
-        return Evaluation(None, findings)
-    before = len(findings)
-    _check_node(param_tree(kind), params[kind], add, params)
-    root = params[kind]
-    if len(findings) == before and isinstance(root, Mapping):
-        if kind == "card":
-            _card_rules(root, add, key, today)
-        elif kind == "bank_account":
-            _bank_rules(root, add)
-        elif kind in ("account", "person"):
-            _identity_rules(kind, root, add)
-        elif kind == "cvc_update":
-            _cvc_update_rules(root, add)
-    if key is not None and key.livemode and key.role == "secret" and kind in ("account", "person"):
-        add(f"{kind}:live_secret_key", live_secret_key_forbidden(kind))
-    return Evaluation(kind, findings)
+        add(N.REQUEST_CUSTOMER, R.rule_customer())
+    if kind is not None:
+        before = len(findings)
+        _check_node(param_tree(kind), params[kind], add, params)
+        root = params[kind]
+        if len(findings) == before and isinstance(root, Mapping):
+            if kind == "card":
+                card_rules(root, add, key, today)
+            elif kind == "bank_account":
+                bank_rules(root, add)
+            elif kind in ("account", "person"):
+                identity_rules(kind, root, add)
+            elif kind == "cvc_update":
+                cvc_update_rules(root, add)
+        if (
+            key is not None
+            and key.livemode
+            and key.role == "secret"
+            and kind in ("account", "person")
+        ):
+            add(violation_name(kind, Rule.LIVE_SECRET_KEY), live_secret_key_forbidden(kind))
+    outside = _outside(check_domain(params, today=today), findings)
+    return Evaluation(kind, findings, outside)

@@ -15,8 +15,8 @@ from typing import Any
 
 from ._errors import Strength
 from ._kinds import get_kind
-from ._oracle import normalise_exp_year, wire
 from ._params import bracket_path
+from ._wire import normalise_exp_year, wire
 from .domain import TEST_BANK_NAME, TEST_ROUTING_NUMBER, brand_display, find_test_card
 
 _MISSING = object()

@@ -1,7 +1,7 @@
 """Domain knowledge of the contract model: card brands, test values, checksums.
 
-Everything here is copied from ``reference/stripe-tokens.md`` §3.1, §4.1, §10 and §11, with
-each value's source tag kept next to it, so generators, fixture dumps, checks and the reference
+Each value keeps its source tag next to it (the tags are defined in
+:mod:`contracttk.contract._sources`), so generators, fixture dumps, checks and the reference
 server read one copy. This module sits in the bottom layer: it imports only the standard
 library and (lazily) ``stdnum``.
 
@@ -24,6 +24,7 @@ __all__ = [
     "IBAN_COUNTRIES",
     "LUHN_FAILING_TEST_NUMBER",
     "MAX_EXPIRY_YEARS_AHEAD",
+    "MAX_EXPIRY_YEARS_AHEAD_CERTAIN",
     "MAX_EXPIRY_YEARS_BACK",
     "OUTCOME_SUCCESS",
     "TEST_ADDRESS_LINE1",
@@ -51,6 +52,7 @@ __all__ = [
     "detect_brand",
     "find_test_card",
     "iban_valid",
+    "is_public_test_value",
     "is_safe_id_number",
     "is_test_card",
     "luhn_check_digit",
@@ -65,7 +67,7 @@ def _is_ascii_digits(value: object) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Brands (§11, display strings from §3.1)
+# Brands [SDK-other: stripe-android CardBrand.kt]; display strings [SDK: Card.brand docstring]
 # --------------------------------------------------------------------------------------------
 
 
@@ -151,7 +153,7 @@ _BRAND_LIST: tuple[BrandSpec, ...] = (
         lengths=(14, 16),
         cvc_lengths=(3,),
     ),
-    # UnionPay: 16 and 19 are confirmed by test numbers; 17 and 18 only by the §11 table.
+    # UnionPay: 16 and 19 are confirmed by test numbers; 17 and 18 only by CardBrand.kt.
     BrandSpec(
         key="unionpay",
         display="UnionPay",
@@ -206,8 +208,8 @@ def detect_brand(number: str) -> BrandSpec | None:
 def brand_display(number: str) -> str:
     """The legacy card object's ``brand`` string for ``number``, or ``"Unknown"``.
 
-    Inferred from the prefix [INF, §11]; see :class:`TestCard` for numbers where the reported
-    brand is not established.
+    Inferred from the prefix [INF] (prefix ranges [SDK-other: CardBrand.kt]); see
+    :class:`TestCard` for numbers where the reported brand is not established.
     """
     spec = detect_brand(number)
     return spec.display if spec is not None else UNKNOWN_BRAND
@@ -279,7 +281,7 @@ def iban_valid(iban: str, *, allow_print_form: bool = False) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Expiry rules (§4.1, §10.2)
+# Expiry rules [DOC: Testing] [ISSUE: stripe/stripe-ios#552]
 # --------------------------------------------------------------------------------------------
 
 # Source strength: the docs give "up to 50 years back" (e.g. `95`) as an invalid_expiry_year
@@ -288,11 +290,16 @@ def iban_valid(iban: str, *, allow_print_form: bool = False) -> bool:
 # treat years between now+~45 and now+~55 as uncertain: generators should stay well inside or
 # well outside, and checks on that boundary should be warnings.
 MAX_EXPIRY_YEARS_AHEAD = 50
+"""The approximate cut-off ahead: a two-digit year is read at most this far ahead, and
+beyond it (up to :data:`MAX_EXPIRY_YEARS_AHEAD_CERTAIN`) the oracle asserts nothing."""
+MAX_EXPIRY_YEARS_AHEAD_CERTAIN = 60
+"""Beyond this many years ahead an expiry year is certainly invalid (hard rule)."""
 MAX_EXPIRY_YEARS_BACK = 50
+"""A two-digit year is read at most this far back ("up to 50 years back")."""
 
 
 # --------------------------------------------------------------------------------------------
-# Test cards (§10.1, §10.2)
+# Test cards [DOC: Testing]
 # --------------------------------------------------------------------------------------------
 
 OUTCOME_SUCCESS = "success"
@@ -307,7 +314,8 @@ class TestCard:
     ``brand`` string Stripe reports, or ``None`` where that is not established.
     ``funding``/``country`` are ``None`` unless documented. ``outcome`` is ``"success"`` or
     what happens when the token is *used* (charged / attached); every number here tokenizes
-    successfully (§4.1: only format checks at tokenization [INF]).
+    successfully (Stripe makes only format checks when tokenizing [ISSUE: artsy/emission#1151]
+    [INF]).
     """
 
     # Stop pytest from collecting this class when a test module imports it.
@@ -361,7 +369,7 @@ def _card(
 
 
 TEST_CARDS: tuple[TestCard, ...] = (
-    # §10.1 by brand. Where the docs give several numbers for one test token, the token goes
+    # By brand. Where the docs give several numbers for one test token, the token goes
     # with the first number only.
     # funding "credit"/country "US" for 4242…: the [FIX] card fixture and the by-country list.
     _card(
@@ -385,7 +393,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
     _card("3056930009020004", "diners", token="tok_diners"),
     _card("36227206271667", "diners"),
     # BCcard/DinaCard: prefix 65 is Discover's range, so our detection says discover, but what
-    # Stripe reports as `brand` is not established (§11).
+    # Stripe reports as `brand` is not established.
     _card("6555900000604105", "discover", display_known=False),
     _card("3566002020360505", "jcb", token="tok_jcb"),
     _card("6200000000000005", "unionpay", token="tok_unionpay"),
@@ -422,7 +430,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
         basis=_DOC_TESTING_COBRAND,
         co_brand="eftpos_au",
     ),
-    # §10.1 by country (4242… is above). 3530111333300000 is also the JCB row's "Japan" number.
+    # By country (4242… is above). 3530111333300000 is also the JCB row's "Japan" number.
     _card("4000000760000002", "visa", country="BR"),
     _card("4000001240000000", "visa", country="CA"),
     _card("4000002760000016", "visa", country="DE"),
@@ -431,7 +439,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
     _card("3530111333300000", "jcb", country="JP"),
     _card("4000002500000003", "visa", country="FR"),
     _card("4000000360000006", "visa", country="AU"),
-    # §10.2 by outcome (4242424242424241 left out on purpose: it fails Luhn).
+    # By outcome (4242424242424241 left out on purpose: it fails Luhn).
     _card(
         "4000000000000002",
         "visa",
@@ -532,7 +540,7 @@ def is_test_card(number: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Test bank accounts (§10.3)
+# Test bank accounts [DOC: Payouts] [DOC: Testing Stripe Connect] [DOC: SEPA Direct Debit]
 # --------------------------------------------------------------------------------------------
 
 TEST_ROUTING_NUMBER = "110000000"
@@ -650,7 +658,7 @@ IBAN_COUNTRIES: frozenset[str] = frozenset(
 
 
 # --------------------------------------------------------------------------------------------
-# Identity test values (§10.4) [DOC: Testing Stripe Connect]. Accepted verbatim in
+# Identity test values [DOC: Testing Stripe Connect]. Accepted verbatim in
 # account/person/pii tokens; their effects appear only when applied to an Account/Person [INF].
 # --------------------------------------------------------------------------------------------
 
@@ -708,3 +716,28 @@ def is_safe_id_number(value: str) -> bool:
     check they never send something that could be a real person's or company's identifier.
     """
     return isinstance(value, str) and value in _SAFE_ID_NUMBERS
+
+
+_PUBLIC_TEST_VALUES: frozenset[str] = frozenset(
+    {
+        *(c.number for c in TEST_CARDS),
+        LUHN_FAILING_TEST_NUMBER,
+        *(a.account_number for a in TEST_BANK_ACCOUNTS),
+        TEST_ROUTING_NUMBER,
+        *TEST_ID_NUMBERS,
+        *TEST_SSN_LAST_4,
+        *TEST_TAX_IDS,
+        TEST_PHONE,
+    }
+)
+
+
+def is_public_test_value(value: object) -> bool:
+    """True iff ``value`` is one of Stripe's published test values.
+
+    Test card numbers (including the documented Luhn-failing 4242424242424241), test bank
+    account numbers and IBANs, the test routing number 110000000, the identity test numbers,
+    ``ssn_last_4`` 0000, the tax ID test values and the test phone number. Such values
+    reproduce a finding and may be shown in full; anything else in a sensitive field is masked.
+    """
+    return isinstance(value, str) and value in _PUBLIC_TEST_VALUES
