@@ -84,7 +84,7 @@ def _address_hash(ctx: BuildContext, param: Param) -> Payload:
     japanese = param.name.endswith(("_kana", "_kanji"))
     addr = ctx.pick.choice(ctx.ja.addresses if japanese else ctx.pool.addresses)
     line1 = addr.line1
-    # Stripe's identity test values for line1 (§10.4) are accepted verbatim; offer them too.
+    # Stripe's identity test values for line1 are accepted verbatim; offer them too.
     if not japanese and param.keys[0] in ("account", "person") and ctx.pick.gate():
         line1 = ctx.pick.choice(D.TEST_ADDRESS_LINE1)
     values = {

@@ -15,9 +15,10 @@ kind's catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -36,6 +37,7 @@ from ._options import (
     resolve_weights,
 )
 from ._payload import InvalidPayload, Payload
+from ._pools import DEFAULT_LOCALES, JA, warm_pools
 
 __all__ = [
     "account_params",
@@ -57,7 +59,45 @@ __all__ = [
 ]
 
 Locale = str | Sequence[str] | None
+F = TypeVar("F", bound=Callable[..., Any])
 _KINDS = st.sampled_from(KIND_NAMES)
+# Kinds whose payloads have Kana/Kanji fields (Japanese names whatever the locale).
+_JAPANESE_KINDS = frozenset({"account", "person"})
+
+
+def _warmed(japanese: bool | None) -> Callable[[F], F]:
+    """Build the locale pools a factory's strategy draws from when the strategy is made.
+
+    Strategies are made when a test module is imported, before Hypothesis times anything;
+    building the pools during the first draws instead would trip its too_slow health check.
+    ``japanese``: whether the kind has Kana/Kanji fields (None: the kind is the ``kind``
+    argument). The call is passed on unchanged, so the strategy's repr is still the call.
+    """
+
+    def wrap(factory: F) -> F:
+        @functools.wraps(factory)
+        def make(*args: Any, **kwargs: Any) -> Any:
+            locales = _locales_of(kwargs.get("locale"))
+            kind = kwargs.get("kind", args[0] if args else None)
+            if japanese or (japanese is None and kind in _JAPANESE_KINDS):
+                locales = (*locales, JA)
+            warm_pools(locales)
+            return factory(*args, **kwargs)
+
+        return make  # type: ignore[return-value]
+
+    return wrap
+
+
+def _locales_of(locale: Any) -> tuple[str, ...]:
+    if locale is None:
+        return DEFAULT_LOCALES
+    if isinstance(locale, str):
+        return (locale,)
+    try:
+        return tuple(x for x in locale if isinstance(x, str))
+    except TypeError:
+        return ()  # a bad value: the strategy reports it when drawn
 
 
 def _checked(fn: Any, *args: Any) -> Any:
@@ -93,6 +133,7 @@ def _opts(
 # --- valid payloads ---------------------------------------------------------------------------
 
 
+@_warmed(False)
 @st.composite
 def card_params(
     draw: st.DrawFn,
@@ -114,6 +155,7 @@ def card_params(
     return _valid(draw, "card", _opts(locale, include_optional, today, brand, country))
 
 
+@_warmed(False)
 @st.composite
 def bank_account_params(
     draw: st.DrawFn,
@@ -131,6 +173,7 @@ def bank_account_params(
     return _valid(draw, "bank_account", _opts(locale, include_optional, today, None, country))
 
 
+@_warmed(False)
 @st.composite
 def pii_params(
     draw: st.DrawFn,
@@ -143,6 +186,7 @@ def pii_params(
     return _valid(draw, "pii", _opts(locale, include_optional, today))
 
 
+@_warmed(True)
 @st.composite
 def account_params(
     draw: st.DrawFn,
@@ -160,6 +204,7 @@ def account_params(
     return _valid(draw, "account", _opts(locale, include_optional, today))
 
 
+@_warmed(True)
 @st.composite
 def person_params(
     draw: st.DrawFn,
@@ -172,6 +217,7 @@ def person_params(
     return _valid(draw, "person", _opts(locale, include_optional, today))
 
 
+@_warmed(False)
 @st.composite
 def cvc_update_params(
     draw: st.DrawFn,
@@ -184,12 +230,14 @@ def cvc_update_params(
     return _valid(draw, "cvc_update", _opts(locale, include_optional, today))
 
 
+@_warmed(None)
 @st.composite
 def params(draw: st.DrawFn, kind: str, **options: Any) -> Payload:
     """Valid requests of ``kind``; ``options`` as for ``<kind>_params``, checked when drawn."""
     return _valid(draw, kind, _checked(make_options, kind, options))
 
 
+@_warmed(True)
 @st.composite
 def any_valid_params(draw: st.DrawFn, **options: Any) -> Payload:
     """Valid requests of any of the six kinds (options common to all kinds only)."""
@@ -200,6 +248,7 @@ def any_valid_params(draw: st.DrawFn, **options: Any) -> Payload:
 # --- invalid payloads -------------------------------------------------------------------------
 
 
+@_warmed(False)
 @st.composite
 def invalid_card_params(
     draw: st.DrawFn,
@@ -216,14 +265,17 @@ def invalid_card_params(
     ``violation`` restricts the entries drawn from ``violations_for("card")``: a name, a list
     of names, or ``{name: weight}`` with integer weights (unknown names raise when drawn).
     The entry is drawn first: the examples of a run take the entries in a random order,
-    each once, before repeating any (about a third of the examples pick at random, weighted
-    if asked), so 100 examples reach well over 80% of the card catalogue and ``find`` reaches
-    any single entry. Other options as for :func:`card_params`.
+    each once, before repeating any (a quarter of the examples pick at random, weighted if
+    asked), so 100 examples reach well over 80% of the card catalogue and ``find`` reaches
+    any single entry. The walk needs this strategy drawn before any other random value of
+    the example (the first ``@given`` argument); drawn after one, entries come at random.
+    Other options as for :func:`card_params`.
     """
     options = _opts(locale, include_optional, today, brand, country)
     return _invalid(draw, "card", options, violation)
 
 
+@_warmed(False)
 @st.composite
 def invalid_bank_account_params(
     draw: st.DrawFn,
@@ -239,6 +291,7 @@ def invalid_bank_account_params(
     return _invalid(draw, "bank_account", options, violation)
 
 
+@_warmed(False)
 @st.composite
 def invalid_pii_params(
     draw: st.DrawFn,
@@ -252,6 +305,7 @@ def invalid_pii_params(
     return _invalid(draw, "pii", _opts(locale, include_optional, today), violation)
 
 
+@_warmed(True)
 @st.composite
 def invalid_account_params(
     draw: st.DrawFn,
@@ -265,6 +319,7 @@ def invalid_account_params(
     return _invalid(draw, "account", _opts(locale, include_optional, today), violation)
 
 
+@_warmed(True)
 @st.composite
 def invalid_person_params(
     draw: st.DrawFn,
@@ -278,6 +333,7 @@ def invalid_person_params(
     return _invalid(draw, "person", _opts(locale, include_optional, today), violation)
 
 
+@_warmed(False)
 @st.composite
 def invalid_cvc_update_params(
     draw: st.DrawFn,
@@ -291,6 +347,7 @@ def invalid_cvc_update_params(
     return _invalid(draw, "cvc_update", _opts(locale, include_optional, today), violation)
 
 
+@_warmed(None)
 @st.composite
 def invalid_params(
     draw: st.DrawFn, kind: str, violation: ViolationSpec = None, **options: Any
@@ -299,6 +356,7 @@ def invalid_params(
     return _invalid(draw, kind, _checked(make_options, kind, options), violation)
 
 
+@_warmed(True)
 @st.composite
 def any_invalid_params(draw: st.DrawFn, **options: Any) -> InvalidPayload:
     """Invalid requests of any kind, any catalogue entry (options common to all kinds)."""
