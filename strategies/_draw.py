@@ -45,7 +45,7 @@ from contracttk.contract import Violation
 
 from ._build import pick_violation, weighted_index
 
-__all__ = ["DrawPicker", "draw_violation"]
+__all__ = ["Draw", "DrawPicker", "draw_violation"]
 
 T = TypeVar("T")
 Draw = Callable[..., Any]
