@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import cache
 from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from contracttk.contract import KIND_NAMES, Param, Violation, normalise_exp_year, param_tree
 from contracttk.contract import domain as D
@@ -41,6 +41,8 @@ __all__ = [
     "pick_violation",
     "weighted_index",
 ]
+
+V = TypeVar("V")
 
 # Expiry years: strictly after the current year (current-year/past-month is not established)
 # and at most this far ahead (well inside the ≈50-year cut-off).
@@ -96,8 +98,8 @@ def build_invalid(
 
 
 def pick_violation(
-    pick: Picker, violations: Sequence[Violation], weights: Sequence[int] | None = None
-) -> Violation:
+    pick: Picker, violations: Sequence[V], weights: Sequence[int] | None = None
+) -> V:
     """One of ``violations``: uniformly, or in proportion to ``weights``; the first is simplest."""
     if len(violations) == 1:
         return violations[0]

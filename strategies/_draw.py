@@ -4,26 +4,27 @@
 ``st.sampled_from``, optional fields through ``st.booleans()`` gates), so a failing example
 shrinks to a minimal payload.
 
-:func:`draw_violation` picks the catalogue entry of an invalid payload *before* its payload,
-so the entry is the first thing Hypothesis varies. That alone is not enough: 100 examples
-would still reach only about 22 of the 66 card entries, because Hypothesis spends most of
-its budget on mutations of examples it already ran (copying one draw over another of the
-same kind), which keep the entry, and independent draws repeat entries anyway. So the
-first invalid payload of each example (the others draw plainly) does three things, all
-through public strategies and the rules Hypothesis's engine states for them
-(``ConjectureData.stop_span``, ``ConjectureRunner.generate_mutations_from``):
+:func:`draw_walk` draws the thing a payload is mostly about *before* the payload: the
+catalogue entry of an invalid payload, the test card or bank account of a valid one. So it
+is the first thing Hypothesis varies. That alone is not enough: 100 examples would still
+reach only about 22 of the 66 card entries (and 20 of the 46 test cards), because
+Hypothesis spends most of its budget on mutations of examples it already ran (copying one
+draw over another of the same kind), which keep the entry, and independent draws repeat
+entries anyway. So the first such draw of each example (the others draw plainly) does
+three things, all through public strategies and the rules Hypothesis's engine states for
+them (``ConjectureData.stop_span``, ``ConjectureRunner.generate_mutations_from``):
 
-* a coin decides between the *catalogue pass* (False, the simplest) and *free draws*;
+* a coin decides between the *walk* (False, the simplest) and *free draws*;
 * right after the entry comes a discarded filter attempt. Hypothesis prunes its tree of
   explored examples at a discard: no novel example is generated through that point again,
-  and a mutation that would pass it is skipped without running. In the catalogue pass the
-  discard directly follows the entry, so each entry is taken once and the pass walks the
-  catalogue without repeats. A free draw is one wide random number (the entry and a salt
-  in one), so free draws never run out and pick entries at random, evenly;
+  and a mutation that would pass it is skipped without running. In the walk the discard
+  directly follows the entry, so each entry is taken once and the walk covers them all
+  without repeats. A free draw is one wide random number (the entry and a salt in one),
+  so free draws never run out and pick entries at random, evenly;
 * two free draws in three are rejected (a third of all draws, before any payload is
-  built, so cheaply). Without that, free draws and the catalogue pass would split the
-  examples evenly; with it three valid examples in four continue the pass until it has
-  covered the catalogue.
+  built, so cheaply). Without that, free draws and the walk would split the examples
+  evenly; with it three valid examples in four continue the walk until it has covered
+  every entry.
 
 If a future Hypothesis drops one of these behaviours, payloads stay exactly as correct and
 shrink the same way; only the number of entries per 100 examples falls back towards
@@ -41,11 +42,9 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from contracttk.contract import Violation
-
 from ._build import pick_violation, weighted_index
 
-__all__ = ["Draw", "DrawPicker", "draw_violation"]
+__all__ = ["Draw", "DrawPicker", "draw_walk"]
 
 T = TypeVar("T")
 Draw = Callable[..., Any]
@@ -118,34 +117,33 @@ def _indices(count: int) -> SearchStrategy[int]:
     return st.integers(0, count - 1)
 
 
-def draw_violation(
-    draw: Draw, violations: Sequence[Violation], weights: Sequence[int] | None = None
-) -> Violation:
-    """The entry of an invalid payload, drawn before its payload (see the module docstring).
+def draw_walk(draw: Draw, items: Sequence[T], weights: Sequence[int] | None = None) -> T:
+    """One of ``items``, drawn first and walking them across examples (module docstring).
 
-    ``weights`` (one integer per entry) weigh the free draws; the catalogue pass takes
-    every entry once whatever its weight.
+    ``items`` are a kind's catalogue entries (invalid payloads) or its test cards or bank
+    accounts (valid ones). ``weights`` (one integer per item) weigh the free draws; the
+    walk takes every item once whatever its weight.
     """
-    if len(violations) == 1:
-        return violations[0]
+    if len(items) == 1:
+        return items[0]
     marker = draw(_EXPLORED)
     if marker:
-        return pick_violation(DrawPicker(draw), violations, weights)
+        return pick_violation(DrawPicker(draw), items, weights)
     marker.append(True)
     if not draw(_BOOLEANS, label=_MODE_LABEL):
-        entry = violations[draw(_indices(len(violations)), label=_ENTRY_LABEL)]
+        item = items[draw(_indices(len(items)), label=_ENTRY_LABEL)]
     else:
         # Hypothesis favours 0 and the bounds when it draws an integer (about one draw in
-        # six is 0), so free draws would keep hitting the first entries. Scrambling a wide
+        # six is 0), so free draws would keep hitting the first items. Scrambling a wide
         # draw (an odd multiplier is a bijection mod 2**32) spreads them evenly instead.
         spread = draw(_WIDE, label=_FREE_LABEL) * _SCRAMBLE % _WIDE_SIZE
         if spread % 3:
             reject()
-        total = sum(weights) if weights is not None else len(violations)
+        total = sum(weights) if weights is not None else len(items)
         index = spread * total >> _WIDE_BITS
-        entry = violations[weighted_index(weights, index) if weights is not None else index]
+        item = items[weighted_index(weights, index) if weights is not None else index]
     _prune(draw)
-    return entry
+    return item
 
 
 def _prune(draw: Draw) -> None:

@@ -9,14 +9,15 @@ factories are ``@st.composite`` functions, so a strategy's repr is the call that
 Payloads come from the shared builders of :mod:`._build`, every choice a ``draw``
 (:class:`~._draw.DrawPicker`): a failing example shrinks to a minimal payload (only the
 required fields, the first test card, the nearest expiry). Invalid payloads draw their
-catalogue entry first (:func:`~._draw.draw_violation`), so 100 examples walk most of a
-kind's catalogue.
+catalogue entry first, valid card and bank account payloads their test card or account
+(:func:`~._draw.draw_walk`), so 100 examples walk most of a kind's catalogue or test values.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -26,7 +27,7 @@ from hypothesis.errors import InvalidArgument
 from contracttk.contract import KIND_NAMES, Violation
 
 from ._build import build_invalid, build_valid
-from ._draw import Draw, DrawPicker, draw_violation
+from ._draw import Draw, DrawPicker, draw_walk
 from ._options import (
     Options,
     Spec,
@@ -110,13 +111,18 @@ def _checked(fn: Any, *args: Any) -> Any:
 
 def _valid(draw: Draw, kind: str, options: Options) -> Payload:
     spec: Spec = _checked(resolve, kind, options)
+    # Walk the test cards / bank accounts (draw_walk); the builder then finds one left.
+    if len(spec.cards) > 1:
+        spec = replace(spec, cards=(draw_walk(draw, spec.cards),))
+    elif len(spec.banks) > 1:
+        spec = replace(spec, banks=(draw_walk(draw, spec.banks),))
     return build_valid(kind, DrawPicker(draw), spec)
 
 
 def _invalid(draw: Draw, kind: str, options: Options, violation: ViolationSpec) -> InvalidPayload:
     spec: Spec = _checked(resolve, kind, options)
     entries: tuple[Violation, ...] = _checked(resolve_violations, kind, violation)
-    entry = draw_violation(draw, entries, _checked(resolve_weights, violation))
+    entry = draw_walk(draw, entries, _checked(resolve_weights, violation))
     return build_invalid(kind, DrawPicker(draw), spec, (entry,))
 
 
@@ -151,6 +157,8 @@ def card_params(
     ahead, as two- or four-digit years; CVCs have the brand's length; names and addresses come
     from the Faker ``locale`` (one name or a list; default: several markets).
     ``include_optional``: None draws each optional field, True always sends them, False never.
+    The test card is drawn first and the examples of a run take the cards each once before
+    repeating any, so 100 examples reach every brand (see :func:`invalid_card_params`).
     """
     return _valid(draw, "card", _opts(locale, include_optional, today, brand, country))
 
@@ -168,7 +176,8 @@ def bank_account_params(
     """Valid ``{"bank_account": {...}}`` requests on Stripe's test accounts and IBANs.
 
     US accounts carry the test routing number; IBAN countries an IBAN of that country.
-    ``country`` (ISO code) restricts to that country's test accounts.
+    ``country`` (ISO code) restricts to that country's test accounts. The test account is
+    drawn first, walking them as :func:`card_params` walks the test cards.
     """
     return _valid(draw, "bank_account", _opts(locale, include_optional, today, None, country))
 

@@ -1,4 +1,4 @@
-"""Invalid strategies explore the catalogue: coverage, find, weights, reprs and shrinking.
+"""Strategies explore: catalogue and test-value coverage, find, weights, reprs, shrinking.
 
 Catalogue sizes and entries come from the contract model (``violations_for``); which entry a
 payload carries is checked by the oracle, never by the code under test. Runs that count
@@ -15,6 +15,7 @@ import pytest
 from contracttk.strategies import (
     InvalidPayload,
     any_invalid_params,
+    bank_account_params,
     card_params,
     invalid_card_params,
     invalid_params,
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from contracttk.contract import KIND_NAMES, Finding, evaluate_create, violations_for
+from contracttk.contract import domain as D
 
 TODAY = date.today()
 EXAMPLES = 100
@@ -80,6 +82,35 @@ def test_coverage_survives_other_draws_after_it() -> None:
 
     run()
     assert len(set(seen)) >= 0.8 * len(violations_for("card"))
+
+
+@pytest.mark.parametrize("seed_value", [0, 1])
+def test_100_valid_card_examples_reach_every_test_card(seed_value: int) -> None:
+    numbers: list[str] = []
+
+    @seed(seed_value)
+    @settings(max_examples=EXAMPLES, database=None, deadline=None)
+    @given(card_params(today=TODAY))
+    def run(payload: dict[str, Any]) -> None:
+        assert evaluate_create(payload, today=TODAY).accepted
+        numbers.append(payload["card"]["number"])
+
+    run()
+    # Before the walk, 100 examples reached about 20 of the 46 test cards.
+    assert set(numbers) == {c.number for c in D.TEST_CARDS}
+
+
+def test_100_valid_bank_examples_reach_every_test_account() -> None:
+    accounts: list[str] = []
+
+    @seed(0)
+    @settings(max_examples=EXAMPLES, database=None, deadline=None)
+    @given(bank_account_params(today=TODAY))
+    def run(payload: dict[str, Any]) -> None:
+        accounts.append(payload["bank_account"]["account_number"])
+
+    run()
+    assert set(accounts) == {a.account_number for a in D.TEST_BANK_ACCOUNTS}
 
 
 # --- find -----------------------------------------------------------------------------------------
