@@ -163,10 +163,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # Build every locale pool up front: a one-off per process that would otherwise land in
     # whichever timed row first draws that locale.
-    from contracttk.strategies._values import DEFAULT_LOCALES, locale_pool
+    from contracttk.strategies._pools import DEFAULT_LOCALES, warm_pools
 
-    for locale in DEFAULT_LOCALES:
-        locale_pool(locale)
+    warm_pools(DEFAULT_LOCALES)
 
     fake = add_providers(Faker("en_US"))
     fake.seed_instance(0)

@@ -31,6 +31,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 __all__ = [
     "EncodingError",
+    "as_requests_data",
     "decode",
     "decode_pairs",
     "encode",
@@ -147,6 +148,24 @@ def encode_pairs(params: Mapping[str, Any]) -> list[tuple[str, str]]:
 
     Raises EncodingError for a key that is not a non-empty str free of ``[``/``]``
     and for a value that is not a mapping, list, tuple, str, bool, None, int or float.
+    """
+    return _walk(params, True)
+
+
+def as_requests_data(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``params`` as the ``data=`` of :func:`requests.post`, sent exactly as :func:`encode`.
+
+    Handing ``requests`` the nested dict itself goes wrong silently: it form-encodes only
+    the top level, so ``{"card": {"number": "4242", "exp_month": "12"}}`` leaves as
+    ``card=number&card=exp_month``. The ``(bracket path, string)`` pairs of
+    :func:`encode_pairs` are what it needs:
+
+    >>> as_requests_data({"card": {"number": "4242", "exp_month": 12}})
+    [('card[number]', '4242'), ('card[exp_month]', '12')]
+
+    (An empty ``params`` gives no pairs, and ``requests`` then sends an empty body.) Clients
+    whose ``data=`` takes only a mapping (httpx, Flask's test client) should send
+    ``encode(params)`` as the body with ``Content-Type: application/x-www-form-urlencoded``.
     """
     return _walk(params, True)
 

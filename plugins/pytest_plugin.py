@@ -15,67 +15,13 @@ and requests are imported inside hooks that only run when the suite is asked for
 
 from __future__ import annotations
 
-# --- stripe_faker: a seeded Faker with contracttk's StripeProvider ---------------------------
-# Faker and contracttk.strategies are imported inside the fixture: this module is loaded by
-# every pytest run where contracttk is installed and must stay cheap.
 import os
-import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from faker import Faker
-
-FAKER_SEED_ENV = "CONTRACTTK_FAKER_SEED"
-_FAKER_SEED_KEY = pytest.StashKey[int]()
-_FAKER_SEED_WORKER_KEY = "contracttk_faker_seed"
-
-
-def _faker_seed(config: pytest.Config) -> int:
-    """The session's Faker seed: from the xdist controller, ``$CONTRACTTK_FAKER_SEED``, or new."""
-    seed = config.stash.get(_FAKER_SEED_KEY, None)
-    if seed is not None:
-        return seed
-    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    raw = workerinput.get(_FAKER_SEED_WORKER_KEY, os.environ.get(FAKER_SEED_ENV, ""))
-    if raw in ("", None):
-        seed = random.SystemRandom().randrange(2**32)
-    else:
-        try:
-            seed = int(raw)
-        except ValueError:
-            raise pytest.UsageError(f"{FAKER_SEED_ENV} must be an integer, got {raw!r}") from None
-    config.stash[_FAKER_SEED_KEY] = seed
-    return seed
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    """Print the Faker seed so a run's ``stripe_faker`` data can be replayed."""
-    seed = _faker_seed(config)
-    return f"contracttk: stripe_faker seed {seed} (replay: {FAKER_SEED_ENV}={seed})"
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist: hand the controller's seed to each worker (one seed per session)."""
-    node.workerinput[_FAKER_SEED_WORKER_KEY] = _faker_seed(node.config)
-
-
-@pytest.fixture
-def stripe_faker(request: pytest.FixtureRequest) -> Faker:
-    """A ``Faker`` with :class:`contracttk.strategies.StripeProvider`, seeded per test.
-
-    The seed mixes the session seed (see the report header) with the test's node id, so a
-    test's data does not depend on which tests ran before it, and a run replays exactly.
-    """
-    from contracttk.strategies import add_providers
-    from faker import Faker
-
-    fake = Faker()
-    fake.seed_instance(f"{_faker_seed(request.config)}:{request.node.nodeid}")
-    return add_providers(fake)
-
+# stripe_faker and its hooks live in faker_fixture.py; pytest registers the names imported here.
+from .faker_fixture import pytest_report_header, pytest_runtest_makereport, stripe_faker  # noqa: F401
 
 # --- the conformance suite -------------------------------------------------------------------
 # Module level holds only what pytest needs before it knows whether the suite is wanted:

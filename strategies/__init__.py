@@ -15,6 +15,10 @@ invalid ones from its violation catalogue (:class:`InvalidPayload`)::
     fake.stripe_card_params()
     fake.stripe_invalid_bank_account_params("bank_account[account_number]:bad_iban")
 
+Helpers for sending payloads and judging answers (see ``docs/testing-your-gateway.md``):
+:func:`encode` (the form body), :func:`as_requests_data` (``requests.post(url, data=...)``),
+:func:`judge` and ``bad.matches(response)`` (strength applied).
+
 Names are loaded on first use: importing this package costs neither Hypothesis nor Faker
 until one of their halves is asked for (the pytest plugin imports contracttk eagerly).
 """
@@ -25,6 +29,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from contracttk.encoding import as_requests_data, encode
+
     from ._faker import StripeProvider, add_providers
     from ._hypothesis import (
         account_params,
@@ -44,7 +50,7 @@ if TYPE_CHECKING:
         person_params,
         pii_params,
     )
-    from ._values import InvalidPayload
+    from ._payload import InvalidPayload, judge
 
 __all__ = [
     "InvalidPayload",
@@ -53,9 +59,11 @@ __all__ = [
     "add_providers",
     "any_invalid_params",
     "any_valid_params",
+    "as_requests_data",
     "bank_account_params",
     "card_params",
     "cvc_update_params",
+    "encode",
     "invalid_account_params",
     "invalid_bank_account_params",
     "invalid_card_params",
@@ -63,15 +71,19 @@ __all__ = [
     "invalid_params",
     "invalid_person_params",
     "invalid_pii_params",
+    "judge",
     "params",
     "person_params",
     "pii_params",
 ]
 
 _HOME = {
-    "InvalidPayload": "._values",
+    "InvalidPayload": "._payload",
     "StripeProvider": "._faker",
     "add_providers": "._faker",
+    "as_requests_data": "contracttk.encoding",
+    "encode": "contracttk.encoding",
+    "judge": "._payload",
 }
 
 

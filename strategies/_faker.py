@@ -1,7 +1,7 @@
 """Faker provider: valid and labelled invalid ``POST /v1/tokens`` payloads of every kind.
 
 ``StripeProvider`` builds its payloads with the same builders as the Hypothesis strategies
-(:mod:`._values`) and takes every random choice from ``self.generator.random``, so Faker's
+(:mod:`._build`) and takes every random choice from ``self.generator.random``, so Faker's
 own seeding (``Faker.seed``, ``fake.seed_instance``) makes it reproducible. Names and
 addresses come from per-locale pools computed once from the provider's generator, which is
 why it is several times faster than assembling a card payload from ``fake.name()`` and
@@ -22,21 +22,20 @@ from faker.providers import BaseProvider
 from contracttk.contract import KIND_NAMES
 from contracttk.contract import domain as D
 
-from ._values import (
-    InvalidPayload,
+from ._build import build_invalid, build_valid
+from ._options import (
     Options,
-    RandomPicker,
-    build_invalid,
-    build_valid,
+    ViolationSpec,
     make_options,
     resolve,
     resolve_violations,
+    resolve_weights,
 )
+from ._payload import InvalidPayload, Payload
+from ._pickers import RandomPicker
+from ._pools import generator_locale
 
 __all__ = ["StripeProvider", "add_providers"]
-
-Payload = dict[str, Any]
-ViolationSpec = str | Sequence[str] | None
 
 
 class StripeProvider(BaseProvider):
@@ -58,8 +57,7 @@ class StripeProvider(BaseProvider):
     def __init__(self, generator: Any) -> None:
         super().__init__(generator)
         # The locale whose pool this generator builds (others get a private Faker's pool).
-        address = generator.provider("faker.providers.address")
-        self._locale: str = getattr(address, "__lang__", None) or "en_US"
+        self._locale: str = generator_locale(generator)
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -78,6 +76,7 @@ class StripeProvider(BaseProvider):
             RandomPicker(self.generator.random),
             resolve(kind, options),
             resolve_violations(kind, violation),
+            weights=resolve_weights(violation),
             source=self.generator,
             source_locale=self._locale,
         )

@@ -1,7 +1,7 @@
-"""Tests for the Faker front-end: ``StripeProvider``, ``add_providers`` and ``stripe_faker``.
+"""Tests for the Faker front-end: ``StripeProvider`` and ``add_providers``.
 
 The contract model (oracle, catalogue, domain tables) judges; Stripe's test values are
-written out here from ``reference/stripe-tokens.md`` §10 where a check needs them.
+written out here from Stripe's published test values where a check needs them.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from contracttk.contract import (
 )
 from contracttk.contract import domain as D
 from contracttk.encoding import decode, encode
-
-pytest_plugins = ["pytester"]
 
 TODAY = date.today()
 SAFE_IDS = {
@@ -290,39 +288,3 @@ def test_same_seed_same_payloads() -> None:
     assert _sample(a) == first
     b.seed_instance(100)
     assert _sample(b) != first
-
-
-# --------------------------------------------------------------------------------------------
-# pytest fixture
-# --------------------------------------------------------------------------------------------
-
-
-def test_stripe_faker_fixture(stripe_faker: Faker) -> None:
-    payload = stripe_faker.stripe_card_params(today=TODAY)
-    assert evaluate_create(payload, today=TODAY).accepted
-
-
-def test_fixture_seed_from_env_is_in_header_and_replays(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pytester.makepyfile(
-        """
-        def test_show(stripe_faker):
-            print("PAYLOAD", stripe_faker.stripe_card_params())
-        """
-    )
-    monkeypatch.setenv("CONTRACTTK_FAKER_SEED", "4242")
-    first = pytester.runpytest("-s")
-    first.assert_outcomes(passed=1)
-    first.stdout.fnmatch_lines(["*stripe_faker seed 4242*CONTRACTTK_FAKER_SEED=4242*"])
-    second = pytester.runpytest("-s")
-
-    def payloads(result: pytest.RunResult) -> list[str]:
-        return [line.partition("PAYLOAD")[2] for line in result.outlines if "PAYLOAD" in line]
-
-    assert payloads(first) and payloads(first) == payloads(second)
-    monkeypatch.setenv("CONTRACTTK_FAKER_SEED", "4243")
-    assert payloads(pytester.runpytest("-s")) != payloads(first)
-    monkeypatch.setenv("CONTRACTTK_FAKER_SEED", "not-a-number")
-    bad = pytester.runpytest()
-    assert bad.ret == pytest.ExitCode.USAGE_ERROR
