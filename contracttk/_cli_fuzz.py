@@ -93,77 +93,42 @@ def _sigterm_as_interrupt() -> None:
 _KEY_HELP = "[env {}] (stripped and checked; live keys need --allow-live-keys)"
 
 
+def _opt(flag: str, help_text: str, metavar: str | None = None, **kwargs: Any) -> Any:
+    """An option read from the flag or its CONTRACTTK_* environment variable (as the plugin)."""
+    env = "CONTRACTTK_" + flag.lstrip("-").upper().replace("-", "_")
+    return click.option(
+        flag, envvar=env, metavar=metavar, help=f"{help_text} [env {env}]", **kwargs
+    )
+
+
 @click.command("fuzz")
-@click.argument("url", required=False)
-@click.option(
-    "--api-key",
-    envvar="CONTRACTTK_API_KEY",
-    metavar="KEY",
-    help="Secret API key "
-    + _KEY_HELP.format("CONTRACTTK_API_KEY")
-    + ". Default: the reference server's test key.",
+@click.argument("url", required=False, envvar="CONTRACTTK_URL")
+@_opt("--api-key", "Secret API key (default: the reference server's test key).", "KEY")
+@_opt("--publishable-key", "Publishable key (enables the publishable-key items).", "KEY")
+@_opt("--live-key", "Live secret key for the live-mode rules (needs --allow-live-keys).", "KEY")
+@_opt("--allow-live-keys", "Accept sk_live_/pk_live_/rk_live_ keys.", is_flag=True, default=None)
+@_opt(
+    "--max-examples", "Generated cases per generated item; bounds every phase [default: 60].", "N"
 )
-@click.option(
-    "--publishable-key",
-    envvar="CONTRACTTK_PUBLISHABLE_KEY",
-    metavar="KEY",
-    help="Publishable key (enables the publishable-key items) "
-    + _KEY_HELP.format("CONTRACTTK_PUBLISHABLE_KEY")
-    + ".",
-)
-@click.option(
-    "--live-key",
-    envvar="CONTRACTTK_LIVE_KEY",
-    metavar="KEY",
-    help="Live secret key for the live-mode rules (needs --allow-live-keys).",
-)
-@click.option(
-    "--allow-live-keys", is_flag=True, default=None, help="Accept sk_live_/pk_live_/rk_live_ keys."
-)
-@click.option(
-    "--max-examples",
-    metavar="N",
-    help="Generated cases per generated item; bounds every phase [default: 60].",
-)
-@click.option(
-    "--seed", metavar="SEED", help="Integer seed, or 'last' to repeat the previous run's."
-)
-@click.option(
+@_opt("--seed", "Integer seed, or 'last' to repeat the previous run's.", "SEED")
+@_opt(
     "--workers",
-    "-w",
+    "Parallel worker processes (needs pytest-xdist: contracttk[xdist]).",
+    "N",
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Parallel worker processes (needs pytest-xdist: contracttk[xdist]).",
 )
-@click.option(
-    "--kind",
-    metavar="KINDS",
-    help="Only these token kinds, comma-separated (e.g. card,bank_account).",
-)
-@click.option(
-    "--include-check", metavar="CHECKS", help="Only these checks or check groups, comma-separated."
-)
-@click.option(
-    "--exclude-check", metavar="CHECKS", help="Not these checks or check groups, comma-separated."
-)
-@click.option(
-    "--max-time", metavar="SECONDS", help="Stop generating new cases after this many seconds."
-)
-@click.option("--max-failures", metavar="N", help="Stop after this many hard failures.")
-@click.option(
-    "--baseline", metavar="REPORT", help="Fail only on findings this earlier report does not have."
-)
-@click.option(
-    "--junit-xml", metavar="PATH", help="Write a JUnit XML file (one test case per finding)."
-)
-@click.option("--report", metavar="PATH", help="Write the JSON report (findings, counts, seed).")
-@click.option("--timeout", metavar="SECONDS", help="Seconds for one whole request [default: 10].")
-@click.option(
-    "--max-response-bytes",
-    metavar="BYTES",
-    help="Largest answer read; larger is a finding [default: 4 MiB].",
-)
+@_opt("--kind", "Only these token kinds, comma-separated (e.g. card,bank_account).", "KINDS")
+@_opt("--include-check", "Only these checks or check groups, comma-separated.", "CHECKS")
+@_opt("--exclude-check", "Not these checks or check groups, comma-separated.", "CHECKS")
+@_opt("--max-time", "Stop generating new cases after this many seconds.", "SECONDS")
+@_opt("--max-failures", "Stop after this many hard failures.", "N")
+@_opt("--baseline", "Fail only on findings this earlier report does not have.", "REPORT")
+@_opt("--junit-xml", "Write a JUnit XML file (one test case per finding).", "PATH")
+@_opt("--report", "Write the JSON report (findings, counts, seed).", "PATH")
+@_opt("--timeout", "Seconds for one whole request [default: 10].", "SECONDS")
+@_opt("--max-response-bytes", "Largest answer read; larger is a finding [default: 4 MiB].", "BYTES")
 def fuzz(url: str | None, workers: int, **options: Any) -> None:
     """Run the conformance suite against URL (default: the embedded reference server).
 
