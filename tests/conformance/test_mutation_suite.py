@@ -1,149 +1,168 @@
-"""The mutation suite: ``contracttk fuzz`` with its default settings catches every broken server.
+"""The mutation suite: every broken server is caught by the check aimed at, naming the fault.
 
-Each variant in ``tests/mutants.py`` is the reference server with ONE fault. For each, the
-server runs on a loopback port in this process, ``contracttk fuzz <url> --report r.json``
-runs in a child process (so client and server do not share a GIL), and the test asserts
-exit code 1 and that the report's hard failures name one of the checks the mutant's
-docstring promises. The unbroken reference server must pass with exit 0 and no failures.
+Each variant (``tests/support/mutants*.py``) is the reference server with ONE fault, and its
+``FAULT`` declares the one check that must trip, what the failure must name (violation or
+rule family, token field, kind, answer), the checks that fail as plain consequences, and
+the budget: the suite items that can see the fault and how many generated examples. The
+variant runs in-process (the ASGI app, no socket, no child process) through the engine's
+:class:`~contracttk.conformance.session.RunState`, the path ``contracttk fuzz`` takes minus
+pytest, and the test asserts:
 
-Settings are the defaults (max-examples, workers, timeout, keys) except ``--seed``, pinned
-so a red test can be replayed exactly; the seed can be moved with
-``CONTRACTTK_MUTATION_SEED``. The per-variant wall-time budget (60 s) can be moved with
-``CONTRACTTK_MUTATION_BUDGET_S`` for slow machines. One test per variant, so ``pytest -n 2``
-spreads them. Marked ``slow`` (deselect with ``-m "not slow"``); the structural tests at the
-bottom are fast.
+* the run fails (exit code 1) with hard failures of the declared check, and every one of
+  them names the fault (the check did not fire for some other reason);
+* a hard finding carries the fault; a kind-level fault is ONE run-level finding
+  (``kind_support``) with the check's failures counted as blocked by it;
+* no hard finding comes from a check outside the declared one and its consequences.
+
+The unbroken reference server, run with every item at the largest budget any variant uses,
+has no hard failure at all (else the mutant results would mean nothing). Seeds are pinned
+so a red test replays exactly; ``CONTRACTTK_MUTATION_SEED`` moves them. One test per variant,
+so ``pytest -n 2`` spreads them; nothing here measures time.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import json
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-from types import ModuleType
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pytest
-from contracttk.plugins import checks as C
+from support.mutants import ALL_MUTANTS, AREAS, Mutant
 
-from contracttk.defaults import EXIT_FAILURES, EXIT_OK
-from contracttk.server import TokenService, running_server
+from contracttk.conformance.registry import CHECKS, select
+from contracttk.conformance.results import ItemResult
+from contracttk.conformance.session import RunState
+from contracttk.conformance.settings import resolve
+from contracttk.conformance.suite import item_names
+from contracttk.defaults import DEFAULT_LIVE_SECRET_KEY, EXIT_FAILURES, EXIT_OK
+from contracttk.server import TokenService, create_app
 
-HERE = Path(__file__).resolve().parent
-SEED = os.environ.get("CONTRACTTK_MUTATION_SEED", "20240611")
-BUDGET_S = float(os.environ.get("CONTRACTTK_MUTATION_BUDGET_S", "60"))
-# Above the budget, so a hung run is reported as slow by the assertion, not killed blind.
-HARD_TIMEOUT_S = max(BUDGET_S * 3, 180.0)
-AREAS = {
-    "validation",
-    "errors",
-    "semantics",
-    "secrets",
-    "auth",
-    "retrieval",
-    "idempotency",
-    "crash",
-}
+pytest_plugins = ["pytester"]
+
+SEED = int(os.environ.get("CONTRACTTK_MUTATION_SEED", "20240611"))
+URL = "http://testserver"
 
 
-def _load_mutants() -> ModuleType:
-    # --import-mode=importlib keeps tests/ off sys.path: load the sibling module by path.
-    name = "contracttk_tests_mutants"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, HERE / "mutants.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def run_engine(
+    service_cls: type[TokenService],
+    items: Iterable[str],
+    *,
+    max_examples: int,
+    **extra: Any,
+) -> tuple[RunState, dict[str, ItemResult]]:
+    """Run ``items`` against ``service_cls`` in-process, as one run; the finished state."""
+    settings = resolve({"url": URL, "seed": SEED, "max_examples": max_examples, **extra})
+    state = RunState(settings, app=create_app(service_cls=service_cls))
+    results: dict[str, ItemResult] = {}
+    for name in items:
+        result, record = state.run_item(name)
+        assert result.skipped is None, f"{name} was skipped: {result.skipped}"
+        state.add_record(name, record, "failed" if record["failures"] else "passed", 0.0)
+        results[name] = result
+    state.finish()
+    return state, results
 
 
-mutants = _load_mutants()
-ALL_MUTANTS: tuple[type[TokenService], ...] = mutants.ALL_MUTANTS
+def hard_records(state: RunState, strength: str = "hard") -> list[Mapping[str, Any]]:
+    """Every distinct hard failure (or warning) of the run, as report records."""
+    field = "failures" if strength == "hard" else "warnings"
+    return [rec for record in state.records.values() for rec in record[field]]
 
 
-def run_fuzz(url: str, workdir: Path) -> tuple[int, dict[str, Any] | None, float, str]:
-    """``contracttk fuzz url --seed SEED --report workdir/report.json`` in a child process.
-
-    Returns (exit code, report or None, wall seconds, tail of stderr). The child runs in
-    ``workdir`` so its Hypothesis database and pytest cache are private to this test.
-    """
-    report = workdir / "report.json"
-    cmd = [sys.executable, "-m", "contracttk.cli", "fuzz", url, "--seed", SEED]
-    cmd += ["--report", str(report)]
-    started = time.perf_counter()
-    proc = subprocess.run(
-        cmd, cwd=workdir, capture_output=True, text=True, timeout=HARD_TIMEOUT_S, check=False
-    )
-    wall = time.perf_counter() - started
-    doc = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
-    return proc.returncode, doc, wall, (proc.stdout[-1500:] + proc.stderr[-1500:])
-
-
-def _hard_checks(doc: dict[str, Any]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for failure in doc["failures"]:
-        assert failure["strength"] == "hard", failure
-        out[failure["check"]] = out.get(failure["check"], 0) + 1
-    return out
-
-
-@pytest.mark.slow
-@pytest.mark.loopback
-def test_reference_server_passes(tmp_path: Path, record_property: Any) -> None:
-    """The unbroken server: exit 0, no failures (else every mutant result is meaningless)."""
-    with running_server() as url:
-        code, doc, wall, tail = run_fuzz(url, tmp_path)
-    record_property("wall_s", round(wall, 1))
-    print(f"\nTokenService (reference): exit {code} in {wall:.1f} s")
-    assert code == EXIT_OK, tail
-    assert doc is not None and doc["status"] == "completed"
-    assert doc["failures"] == [], [f["message"] for f in doc["failures"]][:5]
-    assert doc["counts"]["positive_cases"] > 0
-    assert wall < BUDGET_S, f"reference run took {wall:.1f} s"
-
-
-@pytest.mark.slow
-@pytest.mark.loopback
-@pytest.mark.parametrize("mutant", ALL_MUTANTS, ids=lambda cls: cls.__name__)
-def test_mutant_is_caught(mutant: Any, tmp_path: Path, record_property: Any) -> None:
-    """The fault is found: exit 1 and a hard failure from one of the promised checks."""
-    with running_server(service_cls=mutant) as url:
-        code, doc, wall, tail = run_fuzz(url, tmp_path)
-    found = _hard_checks(doc) if doc else {}
-    record_property("wall_s", round(wall, 1))
-    record_property("caught_by", ",".join(sorted(found)))
-    print(f"\n{mutant.__name__}: exit {code} in {wall:.1f} s, hard failures by check: {found}")
-    assert code == EXIT_FAILURES, f"exit {code}, expected 1\n{tail}"
-    assert doc is not None and doc["status"] == "completed"
-    expected = set(mutant.CATCHES)
-    assert expected & set(found), (
-        f"{mutant.__name__} should be caught by {sorted(expected)}; the report names {found}"
-    )
-    assert wall < BUDGET_S, f"{mutant.__name__} took {wall:.1f} s (budget {BUDGET_S:.0f} s)"
-
-
-# --- fast structural tests: the suite itself is well formed ------------------------------------
-
-
-def _known_checks() -> set[str]:
-    # Registered single-exchange checks plus the protocol checks run by the engine items.
+def describe(rec: Mapping[str, Any]) -> str:
+    """One line naming a failure record (for assertion messages)."""
+    ans = rec.get("answer") or {}
     return (
-        set(C.CHECKS)
-        | set(C.PROTOCOL_RULES)
-        | {
-            "auth_no_key",
-            "auth_bad_key",
-            "auth_publishable_retrieve",
-            "retrieve_unknown_id",
-            "idempotency_mismatch",
-        }
+        f"{rec.get('item')}: {rec['check']} kind={rec.get('kind')} violation={rec.get('violation')} "
+        f"signature={rec.get('signature')!r} answer={ans.get('status')} {ans.get('type')}: "
+        f"{(rec.get('message') or '')[:160]}"
     )
+
+
+# --- the reference server ----------------------------------------------------------------------
+
+
+def test_reference_server_has_no_hard_failure() -> None:
+    """Every item (schemathesis's too), the live-mode ones included, at the largest budget."""
+    budget = max(m.FAULT.max_examples for m in ALL_MUTANTS if m.FAULT)
+    items = item_names()
+    state, results = run_engine(
+        TokenService,
+        items,
+        max_examples=budget,
+        # The reference server knows this placeholder: the live-mode item runs too.
+        live_key=DEFAULT_LIVE_SECRET_KEY,
+        allow_live_keys=True,
+    )
+    hard = hard_records(state)
+    assert hard == [], "\n".join(describe(r) for r in hard[:10])
+    assert state.exit_code == EXIT_OK
+    assert [n for n, r in results.items() if r.cases == 0] == []
+    assert state.doc is not None and state.doc["counts"]["positive_created"] > 0
+
+
+def test_reference_server_passes_every_variants_budget() -> None:
+    """The same items and settings as each variant's run, against the unbroken server."""
+    for settings in sorted({m.FAULT.settings for m in ALL_MUTANTS if m.FAULT}):
+        wanted = {
+            i
+            for m in ALL_MUTANTS
+            if m.FAULT and m.FAULT.settings == settings
+            for i in m.FAULT.items
+        }
+        items = [n for n in item_names() if n in wanted]
+        budget = max(m.FAULT.max_examples for m in ALL_MUTANTS if m.FAULT)
+        state, _ = run_engine(TokenService, items, max_examples=budget, **dict(settings))
+        hard = hard_records(state)
+        assert hard == [], f"settings {settings}:\n" + "\n".join(describe(r) for r in hard[:10])
+
+
+# --- the variants --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mutant", ALL_MUTANTS, ids=lambda cls: cls.__name__)
+def test_variant_is_caught_by_its_check_naming_the_fault(mutant: type[Mutant]) -> None:
+    fault = mutant.FAULT
+    assert fault is not None
+    state, _ = run_engine(
+        mutant, fault.items, max_examples=fault.max_examples, **dict(fault.settings)
+    )
+    hard = hard_records(state)
+    found = hard_records(state, fault.strength)
+    by_check = Counter(rec["check"] for rec in found)
+    aimed = [rec for rec in found if rec["check"] == fault.check]
+    assert aimed, (
+        f"no {fault.strength} {fault.check} failure; {fault.strength} failures by check: "
+        f"{dict(by_check)}; hard: {dict(Counter(rec['check'] for rec in hard))}"
+    )
+    astray = [rec for rec in aimed if not fault.names(rec)]
+    assert astray == [], f"{fault.check} failed without naming the fault:\n" + "\n".join(
+        describe(r) for r in astray[:5]
+    )
+    findings = [f for f in state.findings if f.strength == fault.strength]
+    if fault.finding is not None:
+        # One cause, one finding: the run-level finding explains the check's failures.
+        run_level = [f for f in findings if f.check == fault.finding]
+        assert len(run_level) == 1, [f.title for f in findings]
+        title = run_level[0].title
+        assert title.startswith(f"does not support {fault.kind} tokens"), title
+        blocked = Counter(rec["check"] for rec in run_level[0].blocked)
+        assert blocked[fault.check] == len(aimed), blocked
+        assert not [f for f in findings if f.check == fault.check], "not collapsed"
+    else:
+        carrying = [f for f in findings if f.check == fault.check]
+        assert carrying, [f.title for f in findings]
+        assert all(fault.names(rec) for f in carrying for rec in f.instances)
+    hard_findings = [f for f in state.findings if f.strength == "hard"]
+    stray = [f for f in hard_findings if f.check not in {fault.check, fault.finding, *fault.also}]
+    assert stray == [], "false alarms:\n" + "\n".join(f"{f.check}: {f.title}" for f in stray[:10])
+    expected_exit = EXIT_FAILURES if fault.strength == "hard" else EXIT_OK
+    assert state.exit_code == expected_exit, (state.status, state.detail)
+
+
+# --- the suite is well formed ----------------------------------------------------------------------
 
 
 def test_at_least_25_variants_over_every_area() -> None:
@@ -153,20 +172,51 @@ def test_at_least_25_variants_over_every_area() -> None:
 
 
 @pytest.mark.parametrize("mutant", ALL_MUTANTS, ids=lambda cls: cls.__name__)
-def test_variant_is_documented_and_targets_real_checks(mutant: Any) -> None:
-    doc = inspect.getdoc(mutant) or ""
-    assert doc and "Caught by" in doc, f"{mutant.__name__} must name the fault and its check"
-    assert mutant.CATCHES, mutant.__name__
-    assert set(mutant.CATCHES) <= _known_checks(), set(mutant.CATCHES) - _known_checks()
-    # The check aimed at is named in the docstring.
-    assert f"``{mutant.CATCHES[0]}``" in doc
+def test_variant_is_documented_and_targets_real_checks(mutant: type[Mutant]) -> None:
+    fault = mutant.FAULT
+    assert fault is not None
+    doc = " ".join((inspect.getdoc(mutant) or "").split())
+    # The docstring names the fault and the one check aimed at.
+    assert f"Caught by ``{fault.check}``" in doc, doc
+    select([fault.check, *fault.also, *([fault.finding] if fault.finding else [])])
+    assert fault.check not in fault.also
+    assert set(fault.items) <= set(item_names()), set(fault.items) - set(item_names())
+    # Something for the failure to name beyond the check itself.
+    assert fault.violation or fault.signature or fault.message
+    assert fault.check in CHECKS
     # One fault: the variant overrides reference-server steps, not the ASGI plumbing.
     overridden = {
         name
         for klass in mutant.__mro__
-        if klass not in (TokenService, object) and not klass.__name__.startswith("Mutant")
+        if issubclass(klass, Mutant) and klass is not Mutant
         for name in vars(klass)
         if callable(getattr(TokenService, name, None))
     }
     assert overridden, f"{mutant.__name__} changes nothing of TokenService"
     assert not overridden & {"dispatch", "__init__"}, overridden
+
+
+# --- an item with no answered case is an error, never a pass --------------------------------------
+
+
+def test_item_without_an_answered_case_is_an_error(pytester: pytest.Pytester) -> None:
+    """CreateNeverAnswers: ``auth::publishable_retrieve`` gets no answer to its creates, so it
+    tests nothing; through the pytest plugin it must end as a failure, not a pass."""
+    from contracttk.plugins.suite_plugin import SuitePlugin
+
+    mutant = next(m for m in ALL_MUTANTS if m.__name__ == "CreateNeverAnswers")
+    assert mutant.FAULT is not None
+    settings = resolve({"url": URL, "seed": SEED, **dict(mutant.FAULT.settings)})
+    plugin = SuitePlugin(settings=settings, app=create_app(service_cls=mutant))
+    pytester.makeini("[pytest]\n")
+    result = pytester.inline_run(
+        "-p", "no:cacheprovider", "contracttk::auth::publishable_retrieve", plugins=[plugin]
+    )
+    passed, skipped, failed = result.listoutcomes()
+    assert (len(passed), len(skipped), len(failed)) == (0, 0, 1)
+    text = str(failed[0].longrepr)
+    assert "auth::publishable_retrieve sent no request" in text, text
+    record = plugin.state.records["auth::publishable_retrieve"]
+    assert record["cases"] == 0
+    assert {f["check"] for f in record["failures"]} == {"responds"}
+    assert plugin.state.exit_code == EXIT_FAILURES
