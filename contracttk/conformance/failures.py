@@ -14,7 +14,7 @@ from contracttk.contract import Strength
 
 from .exchange import RequestInfo, ResponseInfo
 
-__all__ = ["Failure", "fail", "split_violation", "verdict"]
+__all__ = ["RULE_CHECKS", "Failure", "cause", "fail", "split_violation", "verdict"]
 
 
 def split_violation(name: str | None) -> tuple[str | None, str | None]:
@@ -82,12 +82,33 @@ class Failure:
 
         Different statuses or error types are never merged: they are different behaviours.
         """
-        return (
-            self.check,
-            self.family or "",
-            self.signature or self.message,
-            *self.answer,
-        )
+        return cause(self.check, self.family, self.signature or self.message, *self.answer)
+
+
+RULE_CHECKS = frozenset({"expected_error"})
+"""Checks that judge the rule a payload breaks: only for these is the rule family part of a
+cause (a token missing ``used`` is one cause whichever rule the request broke)."""
+# One wrong answer breaks several of its fields at once; the observed answer, also in the
+# cause, already tells such answers apart (contracttk.contract._errors.FIELDS).
+_FIELD_SIGNATURES = frozenset(f"{name} differs" for name in ("status", "type", "code", "param"))
+
+
+def cause(
+    check: str,
+    family: str | None,
+    signature: str,
+    status: int | None,
+    etype: str | None,
+    code: str | None,
+) -> tuple[str, str, str, int | None, str | None, str | None]:
+    """The root-cause key of a failure (what a finding groups by; see :attr:`Failure.cause_key`).
+
+    The rule family counts only for :data:`RULE_CHECKS`; "status differs", "code differs"...
+    of one answer are one cause ("answer differs"), not one per field.
+    """
+    if signature in _FIELD_SIGNATURES:
+        signature = "answer differs"
+    return (check, (family or "") if check in RULE_CHECKS else "", signature, status, etype, code)
 
 
 def fail(

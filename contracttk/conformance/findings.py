@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .failures import cause as failure_cause
+
 __all__ = ["MAX_EXAMPLES", "Finding", "build_findings", "cause_of", "finding_id"]
 
 MAX_EXAMPLES = 3
@@ -60,6 +62,10 @@ _BLOCKABLE = frozenset(
         "unique_ids",
         "auth_publishable_retrieve",
         "auth_live_secret_key",
+        # An unsupported kind's body refused under a bad or missing key says nothing about
+        # the key: the same check on a supported kind does.
+        "auth_no_key",
+        "auth_bad_key",
     }
 )
 _FAMILY_WORDS = {
@@ -106,11 +112,11 @@ def finding_id(cause: Iterable[Any]) -> str:
 
 
 def cause_of(rec: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The cause key of a failure record (what a finding groups by)."""
+    """The cause key of a failure record (what a finding groups by; see ``failures.cause``)."""
     ans = rec.get("answer") or {}
-    return (
+    return failure_cause(
         rec["check"],
-        rec.get("family") or "",
+        rec.get("family"),
         rec.get("signature") or rec.get("message") or "",
         ans.get("status"),
         ans.get("type"),
@@ -326,7 +332,7 @@ def build_findings(
             f = groups[cause] = Finding(
                 id=finding_id(cause),
                 check=rec["check"],
-                family=rec.get("family"),
+                family=cause[1] or None,
                 signature=str(cause[2]),
                 answer=dict(rec.get("answer") or {}),
                 strength=rec.get("strength", "hard"),
