@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .failures import FAMILY_GROUPS, cause
+from .failures import cause
 
 __all__ = ["MAX_EXAMPLES", "Finding", "build_findings", "cause_of", "finding_id"]
 
@@ -62,6 +62,10 @@ _BLOCKABLE = frozenset(
         "unique_ids",
         "auth_publishable_retrieve",
         "auth_live_secret_key",
+        # An unsupported kind's body refused under a bad or missing key says nothing about
+        # the key: the same check on a supported kind does.
+        "auth_no_key",
+        "auth_bad_key",
     }
 )
 _FAMILY_WORDS = {
@@ -108,7 +112,7 @@ def finding_id(cause: Iterable[Any]) -> str:
 
 
 def cause_of(rec: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The cause key of a failure record (what a finding groups by)."""
+    """The cause key of a failure record (what a finding groups by; see ``failures.cause``)."""
     ans = rec.get("answer") or {}
     return cause(
         rec["check"],
@@ -328,7 +332,7 @@ def build_findings(
             f = groups[key] = Finding(
                 id=finding_id(key),
                 check=rec["check"],
-                family=FAMILY_GROUPS.get(rec.get("family") or "", rec.get("family")),
+                family=key[1] or None,
                 signature=str(key[2]),
                 answer=dict(rec.get("answer") or {}),
                 strength=rec.get("strength", "hard"),

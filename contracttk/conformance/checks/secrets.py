@@ -19,9 +19,9 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-from contracttk.contract import token_rules
+from contracttk.contract import no_such_token, token_rules
 
 from ..exchange import INVALID_JSON, UNDECODABLE, RequestInfo, ResponseInfo
 from ..failures import Failure, fail
@@ -148,6 +148,10 @@ def _model_texts(request: RequestInfo) -> list[str]:
     A fuzzer's "secret" that happens to be a word of the expected answer is not a leak:
     the text would be there whatever was sent.
     """
+    if request.is_retrieve:
+        # "No such token: '<id>'" quotes the id, whatever it holds: Stripe's own answer
+        # (no_such_token), not a leak of a digit run a fuzzer put in the path.
+        return [no_such_token(unquote(request.token_id or "")).message or ""]
     ev = request.evaluation if request.is_create else None
     if ev is None:
         return []

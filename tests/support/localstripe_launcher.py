@@ -2,12 +2,12 @@
 
 localstripe's own ``localstripe --port N`` listens on every interface and pickles its whole
 store (full card numbers included) to one fixed file in the system temp folder after each
-write, reloading it at start (see reference/localstripe.md). This launcher instead runs
+write, reloading it at start (see docs/field-trial-localstripe.md). This launcher instead runs
 ``localstripe.server.app`` in a child process bound to 127.0.0.1 on a port the child picks
 itself, with ``Store.dump_to_disk`` / ``Store.try_load_from_disk`` replaced so the state is
 either kept in memory only (the default) or written inside a folder the caller owns.
 
-Run as a script (``python tests/localstripe_launcher.py [--state-dir DIR]``) it prints
+Run as a script (``python tests/support/localstripe_launcher.py [--state-dir DIR]``) it prints
 ``PORT <n>`` on its first stdout line and serves until killed; from Python use
 :func:`running_localstripe`.
 """
@@ -49,7 +49,7 @@ def patch_store(state_dir: Path | None) -> None:
     """Redirect localstripe's pickle into ``state_dir``, or switch it off when None.
 
     Must run before the app serves a request. With pickling off the store stays flat at
-    about 2,000 creates/s instead of slowing down as it grows (localstripe.md).
+    about 2,000 creates/s instead of slowing down as it grows.
     """
     from localstripe.resources import Store
 
@@ -119,7 +119,17 @@ def running_localstripe(
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # stderr goes to a file, not a pipe: an undrained pipe would block a chatty child.
     errlog = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errlog, text=True, env=env)
+    from .proc import _reset_signals
+
+    # Default SIGINT/SIGTERM in the child whatever this process ignores (see support.proc).
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=errlog,
+        text=True,
+        env=env,
+        preexec_fn=_reset_signals,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
