@@ -15,10 +15,28 @@ import pytest
 from contracttk.conformance.checks.secrets import no_secret_echo
 from contracttk.conformance.exchange import RequestInfo
 from contracttk.conformance.transport import Target, open_transport
+from contracttk.contract import no_such_token
 from contracttk.defaults import DEFAULT_SECRET_KEY
-from contracttk.server import create_app
+from contracttk.server import Response, TokenService, create_app
 
 URL = "http://testserver"
+
+
+class QuotesTheId(TokenService):
+    """Answers an unknown id the way Stripe does, the id quoted in full.
+
+    (The reference server stars long digit runs in what it echoes; Stripe quotes ids as
+    they came, and a conforming server may too.)
+    """
+
+    def error_response(self, expected: object) -> Response:
+        if getattr(expected, "code", None) == "resource_missing":
+            expected = no_such_token(self.current_id)
+        return super().error_response(expected)
+
+    async def retrieve(self, request: object, token_id: str) -> Response:
+        self.current_id = token_id
+        return await super().retrieve(request, token_id)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +48,8 @@ URL = "http://testserver"
     ],
 )
 def test_unknown_id_quoted_in_the_answer_is_not_an_echo(token_id: str) -> None:
-    transport = open_transport(Target(URL, app=create_app()), timeout=5, max_response_bytes=65536)
+    app = create_app(service_cls=QuotesTheId)
+    transport = open_transport(Target(URL, app=app), timeout=5, max_response_bytes=65536)
     try:
         url = f"{URL}/v1/tokens/{quote(token_id, safe='')}"
         headers = {"Authorization": f"Bearer {DEFAULT_SECRET_KEY}"}
@@ -39,6 +58,6 @@ def test_unknown_id_quoted_in_the_answer_is_not_an_echo(token_id: str) -> None:
     finally:
         transport.close()
     digits = "".join(ch for ch in token_id if ch.isdigit())
-    # The premise: the reference server quotes the id, digit run and all.
+    # The premise: the server quotes the id, digit run and all.
     assert response.status == 404 and digits in response.text
     assert no_secret_echo(request, response) == []

@@ -57,7 +57,12 @@ class Fault:
         if self.violation is not None:
             got = rec.get("violation") or ""
             if self.violation.startswith("*:"):
-                if rec.get("family") != self.violation[2:]:
+                # a server answers an empty list item as it answers an empty string: the
+                # engine groups such rule families (contracttk.conformance.failures)
+                from contracttk.conformance.failures import FAMILY_GROUPS
+
+                family = rec.get("family") or ""
+                if FAMILY_GROUPS.get(family, family) != self.violation[2:]:
                     return False
             elif got != self.violation:
                 return False

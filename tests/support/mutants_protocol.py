@@ -43,7 +43,7 @@ class AcceptsAnonymous(Mutant):
         "auth_no_key",
         ("auth::no_key",),
         # Creates succeed (200); the keyless retrieve looks the id up and answers 404.
-        signature="accepted|status differs",
+        signature="accepted|differs in status",
     )
 
     def authenticate(self, request: Request) -> ApiKey:
@@ -57,7 +57,7 @@ class AcceptsAnyTestKey(Mutant):
     shape is checked). Caught by ``auth_bad_key`` (401, hard)."""
 
     AREA = "auth"
-    FAULT = Fault("auth_bad_key", ("auth::bad_key",), signature="accepted|status differs")
+    FAULT = Fault("auth_bad_key", ("auth::bad_key",), signature="accepted|differs in status")
 
     def authenticate(self, request: Request) -> ApiKey:
         from contracttk.contract import parse_key
