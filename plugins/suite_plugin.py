@@ -283,10 +283,12 @@ class SuitePlugin:
                 scrub(f"{result.down}; stopping the run", self.settings.secrets())
             )
         if result.cases == 0 and result.stopped is None:
-            raise EmptyItem(
-                f"{item.suite_name} sent no request at all ({result.unsent} generated case(s) "
-                "could not be sent): an item that tests nothing cannot pass"
+            what = (
+                f"got no answer to any of its {result.sent} request(s)"
+                if result.sent
+                else f"sent no request at all ({result.unsent} generated case(s) could not be sent)"
             )
+            raise EmptyItem(f"{item.suite_name} {what}: an item that tests nothing cannot pass")
         if result.stopped is not None:
             self._stopped = True
             item.session.shouldstop = f"contracttk: {result.stopped}"

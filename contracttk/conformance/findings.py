@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .failures import cause
+from .failures import FAMILY_CHECKS, cause
 
 __all__ = ["MAX_EXAMPLES", "Finding", "build_findings", "cause_of", "finding_id"]
 
@@ -148,7 +148,10 @@ class Finding:
 
     @property
     def params(self) -> list[str]:
-        """The distinct parameters it touches."""
+        """The distinct parameters it touches (for checks about the rule a payload broke:
+        for the others the payload's broken rule is only the occasion)."""
+        if self.check not in FAMILY_CHECKS:
+            return []
         return sorted({i["param"] for i in self.instances if i.get("param")})
 
     @property

@@ -59,10 +59,26 @@ def _paths(params: Mapping[str, Any], keep: tuple[str, ...]) -> Iterator[tuple[s
                 ):
                     nxt.append((sub, child))  # a kind's hash stays; its children may go
                     continue
-                yield sub
+                if not _required(sub):
+                    yield sub
                 if isinstance(child, (Mapping, list)):
                     nxt.append((sub, child))
         frontier = nxt
+
+
+def _required(path: tuple[str, ...]) -> bool:
+    """True for a parameter the model marks required (an example keeps it: only optional
+    parameters and list items are dropped)."""
+    from contracttk.contract import KIND_NAMES, param_tree
+
+    if len(path) < 2 or path[0] not in KIND_NAMES:
+        return False
+    node = param_tree(path[0])
+    for key in path[1:]:
+        node = node.child(key) if node is not None and not key.isdigit() else None
+        if node is None:
+            return False
+    return bool(node.required)
 
 
 def _without(params: Any, path: tuple[str, ...]) -> Any:

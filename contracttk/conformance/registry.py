@@ -133,6 +133,8 @@ def judge(
     Returns the failures and ``{check name: "passed"|"failed"|"warned"}`` for each check
     that applied (the per-check counts of the summary table).
     """
+    if not CHECKS:
+        _load()
     failures: list[Failure] = []
     verdicts: dict[str, str] = {}
     for name in names:

@@ -35,6 +35,9 @@ KEY_ENV = {
     "live": "CONTRACTTK_LIVE_KEY",
 }
 MAX_BODY_SHOWN = 2000
+MAX_REPLAY_BODY = 64 * 1024
+"""Request bodies above this are summarised, not stored: such an example (a 1 MiB body sent
+to test a size limit) is about the size, and a curl line of it helps nobody."""
 _SKIP_HEADERS = frozenset(
     {
         "authorization",
@@ -112,11 +115,18 @@ def curl_line(
     Known keys become ``$CONTRACTTK_...`` references; the unknown-key placeholder of the
     auth items is public; any other secret is masked (and the line then cannot reproduce).
     """
+    from .redact import scrub
     from .suite_protocol import UNKNOWN_KEY
 
     secrets = [v for _, v in sent_secrets(request)]
     pub = frozenset(public)
     exact = True
+    if request.body and len(request.body) > MAX_REPLAY_BODY:
+        shown = (
+            f"curl -sS -X {request.method.upper()} {_shell_quote(scrub(request.url))} "
+            f"--data-binary @body.bin   # a {len(request.body)}-byte body, not stored"
+        )
+        return shown, False
     parts = [
         "curl",
         "-sS",
@@ -158,7 +168,11 @@ def curl_line(
         shown = redact_text(text, secrets, pub)
         exact = exact and shown == text
         parts += ["--data-binary", _shell_bytes(shown.encode("utf-8", "surrogateescape"))]
-    return " ".join(parts), exact
+    line = " ".join(parts)
+    # What every output's last pass would still mask (a key-shaped or card-shaped fuzz value)
+    # makes the printed line differ from what was sent: not exact then.
+    final = scrub(line, settings.secrets())
+    return final, exact and final == line
 
 
 def _request_record(
@@ -173,7 +187,9 @@ def _request_record(
     params = request.params
     curl, exact = curl_line(request, settings, public)
     body, body_b64 = None, None
-    if request.body:
+    if request.body and len(request.body) > MAX_REPLAY_BODY:
+        body = f"({len(request.body)}-byte body, not stored)"
+    elif request.body:
         try:
             body = redact_text(request.body.decode("utf-8"), secrets, public)
         except UnicodeDecodeError:

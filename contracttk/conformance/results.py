@@ -33,6 +33,9 @@ class ItemResult:
     occurrences: Counter[tuple[Any, ...]] = field(default_factory=Counter)
     checks: dict[str, Counter[str]] = field(default_factory=dict)
     cases: int = 0
+    """Requests that got an answer."""
+    sent: int = 0
+    """Requests put on the wire (answered or not)."""
     positive: int = 0
     """Create requests the model says must succeed (hard acceptance)."""
     positive_created: int = 0
@@ -91,6 +94,7 @@ class ItemResult:
         return {
             "name": self.name,
             "cases": self.cases,
+            "sent": self.sent,
             "unsent": self.unsent,
             "positive": self.positive,
             "positive_created": self.positive_created,

@@ -185,6 +185,7 @@ class Runner:
             authorized=authorized,
             base=self.target.url,
         )
+        self.result.sent += 1
         try:
             resp = self.transport.send(req.method, url, list(hdrs.items()), data)
         except TransportError as err:
