@@ -39,7 +39,7 @@ from contracttk.contract import (
 from contracttk.encoding import decode, encode
 from contracttk.fixtures_dump import DumpOptions, dump
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "fixtures"
 # The command that made the committed sample (see fixtures/manifest.json).
 SAMPLE_ARGS = [
