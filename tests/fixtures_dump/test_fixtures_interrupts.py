@@ -1,0 +1,144 @@
+"""SIGINT and SIGTERM stop ``fixtures dump`` (every format) and ``fixtures verify`` cleanly.
+
+Each child is started by ``support.spawn``: SIGINT/SIGTERM reset to their defaults
+whatever the suite inherited (``nohup``, a background job), and the child is always
+killed and reaped, so a failing test cannot leave a writer filling the disk. Tests wait
+for a progress signal (a line the command prints, a data file growing), never a sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support import CLI, clean_env, spawn
+
+from contracttk.fixtures_dump import FORMATS, MAX_RECORDS_PER_KIND
+
+# The bound the issue sets: from the signal to the child gone, cleanup included.
+STOP_WITHIN = 2.0
+SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")]
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    """Poll ``condition`` until it holds (a progress signal), failing after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+def writing(parent: Path) -> bool:
+    """Whether a dump's temporary folder in ``parent`` holds a data file with bytes in it."""
+    for tmp in parent.glob(".*.tmp-*"):
+        for path in (tmp / "data").rglob("*"):
+            try:
+                if path.is_file() and path.stat().st_size > 0:
+                    return True
+            except OSError:  # removed under our feet: keep polling
+                pass
+    return False
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every entry below ``folder`` with its size and mtime (to show nothing was touched)."""
+    return {
+        p.relative_to(folder).as_posix(): (p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in folder.rglob("*")
+    }
+
+
+def stop(child: object, sig: int) -> int:
+    """Send ``sig`` and return the exit code, which must come within :data:`STOP_WITHIN`."""
+    child.signal(sig)  # type: ignore[attr-defined]
+    return child.wait(timeout=STOP_WITHIN)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("sig", SIGNALS)
+def test_signal_stops_dump_leaving_nothing(tmp_path: Path, fmt: str, sig: int) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    # As many records as the cap allows: left running, this would write for hours.
+    args = [CLI, "fixtures", "dump", "--out", str(work / "d"), "--seed", "1",
+            "--valid", str(MAX_RECORDS_PER_KIND), "--format", fmt]  # fmt: skip
+    with spawn(args, cwd=work) as child:
+        child.wait_for_line("seed: 1")
+        wait_until(lambda: writing(work), "the dump to write its first records")
+        code = stop(child, sig)
+    assert code == 130, child.output
+    assert "Interrupted." in child.output
+    assert "Traceback" not in child.output
+    assert list(work.iterdir()) == []
+
+
+def test_interrupt_works_when_the_suite_ignores_sigint(tmp_path: Path) -> None:
+    # What `nohup pytest &` does to every child unless the disposition is reset.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        args = [CLI, "fixtures", "dump", "--out", str(tmp_path / "d"), "--seed", "1",
+                "--valid", str(MAX_RECORDS_PER_KIND), "--format", "form"]  # fmt: skip
+        with spawn(args, cwd=tmp_path) as child:
+            child.wait_for_line("seed: 1")
+            wait_until(lambda: writing(tmp_path), "the dump to write its first records")
+            code = stop(child, signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 130, child.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def small_dump(tmp_path: Path) -> Path:
+    """A one-record dump made by the CLI (the folder verify is pointed at)."""
+    from support import run_cli
+
+    out = tmp_path / "fx"
+    result = run_cli("fixtures", "dump", "--out", str(out), "--type", "pii", "--valid", "1",
+                     "--invalid", "0", "--seed", "1", "--as-of", "2026-11-27", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.mark.parametrize("sig", SIGNALS)
+def test_signal_stops_verify(tmp_path: Path, small_dump: Path, sig: int) -> None:
+    # A 64 GiB sparse data file: hashing it takes long, storing it takes nothing.
+    data = small_dump / "pii.jsonl"
+    with open(data, "r+b") as fh:
+        fh.truncate(64 << 30)
+    before = snapshot(tmp_path)
+    with spawn([CLI, "fixtures", "verify", str(small_dump)], cwd=tmp_path) as child:
+        child.wait_for_line("verifying ")
+        code = stop(child, sig)
+    assert code == 130, child.output
+    assert "Interrupted." in child.output and "Traceback" not in child.output
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("sig", SIGNALS)
+def test_signal_stops_verify_regenerate(tmp_path: Path, small_dump: Path, sig: int) -> None:
+    # The manifest asks for the cap (consistently): regeneration would run for hours.
+    path = small_dump / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["options"]["valid"] = MAX_RECORDS_PER_KIND
+    manifest["counts"]["pii"] = {"valid": MAX_RECORDS_PER_KIND, "invalid": 0,
+                                 "total": MAX_RECORDS_PER_KIND}  # fmt: skip
+    manifest["total"] = MAX_RECORDS_PER_KIND
+    path.write_text(json.dumps(manifest, indent=2))
+    scratch = tmp_path / "scratch"  # the child's TMPDIR: regeneration must write nothing
+    scratch.mkdir()
+    before = snapshot(tmp_path)
+    env = clean_env(TMPDIR=str(scratch))
+    with spawn([CLI, "fixtures", "verify", "--regenerate", str(small_dump)], cwd=tmp_path,
+               env=env) as child:  # fmt: skip
+        child.wait_for_line(f"regenerating {MAX_RECORDS_PER_KIND} record(s)")
+        code = stop(child, sig)
+    assert code == 130, child.output
+    assert "Traceback" not in child.output
+    assert snapshot(tmp_path) == before
+    assert list(scratch.iterdir()) == []
