@@ -177,12 +177,14 @@ def _not_a_dump(out: Path) -> str | None:
             base = Path(dirpath).relative_to(out).as_posix()
             for name in sorted(dirnames + filenames):
                 rel = name if base == "." else f"{base}/{name}"
-                st = os.lstat(Path(dirpath, name))
-                if stat.S_ISDIR(st.st_mode):
-                    ok = rel in folders
+                mode = os.lstat(Path(dirpath, name)).st_mode
+                if stat.S_ISDIR(mode):
+                    ours = rel in folders
+                elif not stat.S_ISREG(mode):
+                    return f"holds {rel!r}, which is not a regular file or folder"
                 else:
-                    ok = stat.S_ISREG(st.st_mode) and (rel in files or rel == MANIFEST_NAME)
-                if not ok:
+                    ours = rel in files or rel == MANIFEST_NAME
+                if not ours:
                     return f"holds {rel!r}, which is not part of its contracttk dump"
     except OSError as err:
         return f"cannot be read through ({err.strerror or err})"
