@@ -66,9 +66,12 @@ def signals_held() -> Iterator[None]:
 class TempFolder:
     """A marked temporary folder beside ``target`` (create with :meth:`create`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, made_parents: list[Path] | None = None) -> None:
         self.path = path
         self.data = path / DATA
+        # Folders above the target that did not exist before (deepest first): a failed or
+        # interrupted dump removes them too, so that it leaves nothing at all behind.
+        self.made_parents = made_parents or []
         self._beat = time.monotonic()
 
     @classmethod
@@ -79,7 +82,16 @@ class TempFolder:
         :func:`signals_held` so that the folder never exists without its marker.
         """
         parent = target.parent
-        parent.mkdir(parents=True, exist_ok=True)
+        missing = []
+        above = parent
+        while not (above.exists() or above.is_symlink()) and above != above.parent:
+            missing.append(above)
+            above = above.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except BaseException:
+            _rmdirs(missing)
+            raise
         owner = {"tool": "contracttk", "purpose": "fixtures dump in progress"}
         marker = json.dumps({**owner, "host": socket.gethostname(), "pid": os.getpid()})
         for _ in range(100):
@@ -89,13 +101,18 @@ class TempFolder:
                 path.mkdir()
             except FileExistsError:
                 continue
+            except BaseException:
+                _rmdirs(missing)
+                raise
             try:
                 (path / MARKER).write_text(marker + "\n", encoding="utf-8")
                 (path / DATA).mkdir()
             except BaseException:
                 shutil.rmtree(path, ignore_errors=True)
+                _rmdirs(missing)
                 raise
-            return cls(path)
+            return cls(path, missing)
+        _rmdirs(missing)  # pragma: no cover
         raise FileExistsError(f"no free temporary folder name in {parent}")  # pragma: no cover
 
     def heartbeat(self) -> None:
@@ -125,6 +142,20 @@ class TempFolder:
     def remove(self) -> None:
         """Delete the folder; the marker goes last, so a run killed meanwhile stays recognisable."""
         _remove_marked(self.path)
+
+    def discard(self) -> None:
+        """Delete the folder and the parents this dump created (for a failed dump)."""
+        self.remove()
+        _rmdirs(self.made_parents)
+
+
+def _rmdirs(folders: list[Path]) -> None:
+    # Deepest first, and only while empty: anything someone else put there stays.
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
 
 
 def _remove_marked(path: Path) -> None:

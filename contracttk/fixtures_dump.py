@@ -154,8 +154,8 @@ def dump(
         write_manifest(fh, head, digests)
         fh.close()
         digests.close()
+        check_target(out, force)  # it may have been filled while we were writing
         with signals_held():
-            check_target(out, force)  # it may have been filled while we were writing
             tmp.install(out)
     except BaseException as err:
         with signals_held():
@@ -164,13 +164,16 @@ def dump(
             for open_file in list(live):
                 open_file.abort()
             if tmp is not None:
-                tmp.remove()
+                tmp.discard()
         if isinstance(err, OSError):
             raise FixtureWriteError(
                 f"cannot write fixtures to {out}: {err.strerror or err}; nothing was written"
             ) from None
         raise
-    tmp.remove()  # now only the marker and a replaced dump are left in it
+    # Now only the marker and a replaced dump are left in it. Not under signals_held: a
+    # replaced dump may be large, and an interrupt here leaves a marked folder the next
+    # run removes.
+    tmp.remove()
     if progress is not None and pending:
         progress(pending)
     return head

@@ -77,6 +77,19 @@ def test_signal_stops_dump_leaving_nothing(tmp_path: Path, fmt: str, sig: int) -
     assert list(work.iterdir()) == []
 
 
+def test_interrupted_dump_removes_the_folders_it_made(tmp_path: Path) -> None:
+    # --out below folders that do not exist yet: the dump creates them, and an interrupt
+    # takes them away again (the folder it was started in stays as it was).
+    args = [CLI, "fixtures", "dump", "--out", str(tmp_path / "a" / "b" / "d"), "--seed", "1",
+            "--valid", str(MAX_RECORDS_PER_KIND), "--format", "jsonl"]  # fmt: skip
+    with spawn(args, cwd=tmp_path) as child:
+        child.wait_for_line("seed: 1")
+        wait_until(lambda: writing(tmp_path / "a" / "b"), "the dump to write its first records")
+        code = stop(child, signal.SIGTERM)
+    assert code == 130, child.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_interrupt_works_when_the_suite_ignores_sigint(tmp_path: Path) -> None:
     # What `nohup pytest &` does to every child unless the disposition is reset.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
