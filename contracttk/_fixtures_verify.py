@@ -219,7 +219,12 @@ def _scan(root: Path) -> tuple[set[str], list[str]]:
 
 def _sha256(path: Path) -> str:
     sha = hashlib.sha256()
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    # O_NOFOLLOW/O_NONBLOCK: a file swapped for a link or a FIFO since the scan fails here
+    # instead of being followed or blocking the read forever.
+    extra = ("O_NOFOLLOW", "O_NONBLOCK", "O_BINARY")
+    flags = os.O_RDONLY
+    for name in extra:
+        flags |= getattr(os, name, 0)
     with os.fdopen(os.open(path, flags), "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             sha.update(chunk)

@@ -411,6 +411,19 @@ def test_verify_does_not_follow_a_symlinked_data_file(small: Path) -> None:
     assert result.stdout.splitlines() == [f"not a regular file: {rel}"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
+def test_verify_does_not_open_a_fifo(small: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes: verify must not even try.
+    from support import run_cli
+
+    rel = "pii/pii-invalid-0001.form"
+    (small / rel).unlink()
+    os.mkfifo(small / rel)
+    result = run_cli("fixtures", "verify", str(small), timeout=60)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [f"not a regular file: {rel}"]
+
+
 def test_verify_regenerate(small: Path) -> None:
     assert run("fixtures", "verify", "--regenerate", str(small)).exit_code == 0
     # Tamper consistently (file and manifest agree): only regeneration can tell.

@@ -91,6 +91,12 @@ def _dump_with_symlink(root: Path) -> Path:
     return root / "fx"
 
 
+def _dump_with_fifo(root: Path) -> Path:
+    make_dump(root / "fx", "--format", "form")
+    os.mkfifo(root / "fx" / "pii" / "pipe")
+    return root / "fx"
+
+
 def _forged_tool(root: Path) -> Path:
     make_dump(root / "fx")
     manifest = json.loads((root / "fx" / "manifest.json").read_text())
@@ -102,7 +108,7 @@ def _forged_tool(root: Path) -> Path:
 @pytest.mark.parametrize(
     "make",
     [_project, _foreign_manifest, _dump_plus_notes, _dump_plus_folder, _dump_with_symlink,
-     _forged_tool],
+     _dump_with_fifo, _forged_tool],
 )  # fmt: skip
 def test_force_on_a_foreign_folder_touches_nothing(tmp_path: Path, make: object) -> None:
     target = make(tmp_path)  # type: ignore[operator]
