@@ -26,8 +26,8 @@ INDEX_NAME = "index.json"
 FORMAT_VERSION = 1
 DEFAULT_VALID = 10
 DEFAULT_LOCALE = "en_US"
-# Why 10 million: ten times the largest dump we benchmark, about 10 GB of jsonl per count
-# for the largest kind: anything above is a typo (or a hostile manifest), not a test plan.
+# Why 10 million: a hundred times the largest size the benchmark runs by default, and
+# already gigabytes of JSON per kind: anything above is a typo (or a hostile manifest).
 MAX_RECORDS_PER_KIND = 10_000_000
 # Seeds are hashed into per-kind streams, so a bigger seed adds nothing; the cap keeps a
 # hostile manifest from handing us a megabyte-long integer.
