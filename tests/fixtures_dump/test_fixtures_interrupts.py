@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import CLI, clean_env, spawn
+from support import CLI, Child, clean_env, spawn
 
 from contracttk.fixtures_dump import FORMATS, MAX_RECORDS_PER_KIND
 
@@ -53,10 +53,10 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def stop(child: object, sig: int) -> int:
+def stop(child: Child, sig: int) -> int:
     """Send ``sig`` and return the exit code, which must come within :data:`STOP_WITHIN`."""
-    child.signal(sig)  # type: ignore[attr-defined]
-    return child.wait(timeout=STOP_WITHIN)  # type: ignore[attr-defined]
+    child.signal(sig)
+    return child.wait(timeout=STOP_WITHIN)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,8 +111,10 @@ def _forged_tool(root: Path) -> Path:
     [_project, _foreign_manifest, _dump_plus_notes, _dump_plus_folder, _dump_with_symlink,
      _dump_with_fifo, _forged_tool],
 )  # fmt: skip
-def test_force_on_a_foreign_folder_touches_nothing(tmp_path: Path, make: object) -> None:
-    target = make(tmp_path)  # type: ignore[operator]
+def test_force_on_a_foreign_folder_touches_nothing(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    target = make(tmp_path)
     before = snapshot(tmp_path)
     result = run_cli("fixtures", "dump", "--out", str(target), "--force", "--type", "pii",
                      "--seed", "5", cwd=tmp_path)  # fmt: skip
@@ -198,9 +201,9 @@ def _writing(parent: Path) -> bool:
     return False
 
 
-def _wait_until(condition: object, what: str, timeout: float = 120) -> None:
+def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.01)
 
