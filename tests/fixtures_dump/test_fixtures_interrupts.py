@@ -9,6 +9,8 @@ for a progress signal (a line the command prints, a data file growing), never a 
 from __future__ import annotations
 
 import json
+import os
+import select
 import signal
 import time
 from collections.abc import Callable
@@ -31,6 +33,28 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 120) -
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.01)
+
+
+def wait_for_text(child: Child, needle: str, timeout: float = 120) -> str:
+    """Read the child's output straight from its pipe until ``needle`` appears; return it.
+
+    Why not ``Child.wait_for_line``: it selects on the pipe, then reads through a buffered
+    text wrapper, so when two lines arrive together the second sits in the wrapper's
+    buffer where select cannot see it, and the wait times out although the line was
+    printed (``verify --regenerate`` prints its two progress lines 10 ms apart).
+    """
+    assert child.proc.stdout is not None
+    fd = child.proc.stdout.fileno()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle.encode() not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"child never printed {needle!r}; output: {seen.decode()!r}"
+        if select.select([fd], [], [], min(remaining, 1.0))[0]:
+            chunk = os.read(fd, 65536)
+            assert chunk, f"child ended before printing {needle!r}; output: {seen.decode()!r}"
+            seen += chunk
+    return seen.decode()
 
 
 def writing(parent: Path) -> bool:
@@ -68,12 +92,12 @@ def test_signal_stops_dump_leaving_nothing(tmp_path: Path, fmt: str, sig: int) -
     args = [CLI, "fixtures", "dump", "--out", str(work / "d"), "--seed", "1",
             "--valid", str(MAX_RECORDS_PER_KIND), "--format", fmt]  # fmt: skip
     with spawn(args, cwd=work) as child:
-        child.wait_for_line("seed: 1")
+        head = wait_for_text(child, "seed: 1")
         wait_until(lambda: writing(work), "the dump to write its first records")
         code = stop(child, sig)
-    assert code == 130, child.output
-    assert "Interrupted." in child.output
-    assert "Traceback" not in child.output
+    output = head + child.output
+    assert code == 130, output
+    assert "Interrupted." in output and "Traceback" not in output
     assert list(work.iterdir()) == []
 
 
@@ -83,10 +107,10 @@ def test_interrupted_dump_removes_the_folders_it_made(tmp_path: Path) -> None:
     args = [CLI, "fixtures", "dump", "--out", str(tmp_path / "a" / "b" / "d"), "--seed", "1",
             "--valid", str(MAX_RECORDS_PER_KIND), "--format", "jsonl"]  # fmt: skip
     with spawn(args, cwd=tmp_path) as child:
-        child.wait_for_line("seed: 1")
+        head = wait_for_text(child, "seed: 1")
         wait_until(lambda: writing(tmp_path / "a" / "b"), "the dump to write its first records")
         code = stop(child, signal.SIGTERM)
-    assert code == 130, child.output
+    assert code == 130, head + child.output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -97,12 +121,12 @@ def test_interrupt_works_when_the_suite_ignores_sigint(tmp_path: Path) -> None:
         args = [CLI, "fixtures", "dump", "--out", str(tmp_path / "d"), "--seed", "1",
                 "--valid", str(MAX_RECORDS_PER_KIND), "--format", "form"]  # fmt: skip
         with spawn(args, cwd=tmp_path) as child:
-            child.wait_for_line("seed: 1")
+            head = wait_for_text(child, "seed: 1")
             wait_until(lambda: writing(tmp_path), "the dump to write its first records")
             code = stop(child, signal.SIGINT)
     finally:
         signal.signal(signal.SIGINT, previous)
-    assert code == 130, child.output
+    assert code == 130, head + child.output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -126,10 +150,11 @@ def test_signal_stops_verify(tmp_path: Path, small_dump: Path, sig: int) -> None
         fh.truncate(64 << 30)
     before = snapshot(tmp_path)
     with spawn([CLI, "fixtures", "verify", str(small_dump)], cwd=tmp_path) as child:
-        child.wait_for_line("verifying ")
+        head = wait_for_text(child, "verifying ")
         code = stop(child, sig)
-    assert code == 130, child.output
-    assert "Interrupted." in child.output and "Traceback" not in child.output
+    output = head + child.output
+    assert code == 130, output
+    assert "Interrupted." in output and "Traceback" not in output
     assert snapshot(tmp_path) == before
 
 
@@ -149,9 +174,10 @@ def test_signal_stops_verify_regenerate(tmp_path: Path, small_dump: Path, sig: i
     env = clean_env(TMPDIR=str(scratch))
     with spawn([CLI, "fixtures", "verify", "--regenerate", str(small_dump)], cwd=tmp_path,
                env=env) as child:  # fmt: skip
-        child.wait_for_line(f"regenerating {MAX_RECORDS_PER_KIND} record(s)")
+        head = wait_for_text(child, f"regenerating {MAX_RECORDS_PER_KIND} record(s)")
         code = stop(child, sig)
-    assert code == 130, child.output
-    assert "Traceback" not in child.output
+    output = head + child.output
+    assert code == 130, output
+    assert "Interrupted." in output and "Traceback" not in output
     assert snapshot(tmp_path) == before
     assert list(scratch.iterdir()) == []
