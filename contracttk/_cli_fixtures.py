@@ -1,28 +1,116 @@
 """``contracttk fixtures dump|verify``: thin front ends on :mod:`contracttk.fixtures_dump`.
 
 Flag values are parsed here rather than by click types so that every bad value ends
-as one ``Error:`` line with exit code 2 (click's own usage errors print four lines).
+as one ``Error:`` line with exit code 2 (click's own usage errors print four lines). The
+library raises :class:`~contracttk.errors.FixtureError`s that name no flag; this module
+words them for its flags and maps them to exit codes:
+
+* ``dump``: 0 written; 2 bad flag, count over its cap, refused or unwritable folder;
+  130 interrupted (SIGINT or SIGTERM), with nothing left behind.
+* ``verify``: 0 matches; 1 problems (one line each on stdout: a changed, missing or
+  extra file; with ``--regenerate`` a file that does not reproduce); 2 manifest missing,
+  malformed or over the caps; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from types import FrameType
 
 import click
 
 from .defaults import EXIT_FAILURES
-from .errors import BadInputError
+from .errors import (
+    BadInputError,
+    ContractTkError,
+    FixtureError,
+    FixtureOptionError,
+    FixtureTargetError,
+)
+
+# The flag that sets each DumpOptions field: library errors name the field, we name the flag.
+_FLAGS = {
+    "kinds": "--type",
+    "valid": "--valid",
+    "invalid": "--invalid",
+    "seed": "--seed",
+    "format": "--format",
+    "locale": "--locale",
+    "as_of": "--as-of",
+}
 
 
-def _count(name: str, raw: str | None) -> int | None:
+def _worded(err: FixtureError) -> ContractTkError:
+    """The one line (and exit code) a library error becomes on this command line."""
+    if isinstance(err, FixtureOptionError):
+        return BadInputError(f"{_FLAGS.get(err.option, err.option)}: {err.detail}")
+    if isinstance(err, FixtureTargetError):
+        if err.reason == "not_empty":
+            return BadInputError(f"{err} (use --force to replace an earlier dump)")
+        if err.reason == "foreign":
+            return BadInputError(
+                f"--force replaces only an earlier contracttk dump, and {err}; nothing was touched"
+            )
+    # Unwritable folders, unusable manifests: usage errors too (exit 2).
+    return BadInputError(str(err))
+
+
+@contextmanager
+def _as_cli_errors() -> Iterator[None]:
+    try:
+        yield
+    except FixtureError as err:
+        raise _worded(err) from None
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While the command runs, SIGTERM interrupts it as Ctrl-C does (cleanup, exit 130).
+
+    Why: by default SIGTERM ends the process at once, leaving a half-written temporary
+    folder; as an interrupt it goes through the same cleanup as SIGINT. An inherited
+    "ignore" (SIG_IGN) is kept, as a shell's background job keeps it for SIGINT.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _shown(raw: str) -> str:
+    return repr(raw) if len(raw) <= 40 else repr(raw[:20]) + "..."
+
+
+def _count(flag: str, raw: str | None, cap: str) -> int | None:
     if raw is None:
         return None
-    if not re.fullmatch(r"\s*\d+\s*", raw):
-        raise BadInputError(f"--{name} must be a non-negative integer, not {raw!r}")
-    return int(raw)
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise BadInputError(f"{flag}: must be a non-negative integer, not {_shown(raw)}")
+    digits = text.lstrip("0") or "0"
+    # Why here: int() refuses strings over 4,300 digits; the library names the cap below that.
+    if len(digits) > 100:
+        raise BadInputError(f"{flag}: a {len(digits)}-digit number is over the cap of {cap}")
+    return int(digits)
 
 
 def _as_of(raw: str | None) -> date:
@@ -34,7 +122,7 @@ def _as_of(raw: str | None) -> date:
             return date.fromisoformat(raw)
         except ValueError:
             pass
-    raise BadInputError(f"--as-of must be a date YYYY-MM-DD, not {raw!r}")
+    raise BadInputError(f"--as-of: must be a date YYYY-MM-DD, not {_shown(raw)}")
 
 
 def _kinds(raw: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -85,7 +173,11 @@ def fixtures() -> None:
     metavar="YYYY-MM-DD",
     help="The 'today' for card expiry dates; default: today. Recorded in the manifest.",
 )
-@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an earlier contracttk dump (a folder holding only its manifest's files).",
+)
 def dump(
     out: str,
     types: tuple[str, ...],
@@ -102,28 +194,34 @@ def dump(
     Invalid records cover every catalogue entry of a kind before repeating any. Same
     seed, version and --as-of: byte-identical files. A manifest.json lists checksums.
     """
-    from .fixtures_dump import DumpOptions, preflight
+    from .fixtures_dump import MAX_RECORDS_PER_KIND, DumpOptions, preflight, remove_stale_temps
     from .fixtures_dump import dump as run_dump
 
-    kinds = _kinds(types)
-    options = DumpOptions(
-        **({"kinds": kinds} if kinds is not None else {}),
-        valid=_count("valid", valid) or 0,
-        invalid=_count("invalid", invalid),
-        seed=secrets.randbelow(2**32) if seed is None else _count("seed", seed) or 0,
-        format=fmt,
-        locale=locale,
-        as_of=_as_of(as_of),
-    )
-    preflight(out, options, force=force)
-    click.echo(f"seed: {options.seed}", err=True)
-    total = options.total
-    # A bar only for a person watching: a terminal, and enough records to wait for.
-    if total >= 5000 and sys.stderr.isatty():
-        with click.progressbar(length=total, label="dumping", file=sys.stderr) as bar:
-            manifest = run_dump(out, options, force=force, progress=bar.update)
-    else:
-        manifest = run_dump(out, options, force=force)
+    with _sigterm_interrupts(), _as_cli_errors():
+        kinds = _kinds(types)
+        per_kind = f"{MAX_RECORDS_PER_KIND:,} records per kind"
+        options = DumpOptions(
+            **({"kinds": kinds} if kinds is not None else {}),
+            valid=_count("--valid", valid, per_kind) or 0,
+            invalid=_count("--invalid", invalid, per_kind),
+            seed=secrets.randbelow(2**32)
+            if seed is None
+            else _count("--seed", seed, "2**128 - 1") or 0,
+            format=fmt,
+            locale=locale,
+            as_of=_as_of(as_of),
+        )
+        preflight(out, options, force=force)
+        click.echo(f"seed: {options.seed}", err=True)
+        for stale in remove_stale_temps(out):
+            click.echo(f"removed {stale.name}, left behind by a killed dump", err=True)
+        total = options.total
+        # A bar only for a person watching: a terminal, and enough records to wait for.
+        if total >= 5000 and sys.stderr.isatty():
+            with click.progressbar(length=total, label="dumping", file=sys.stderr) as bar:
+                manifest = run_dump(out, options, force=force, progress=bar.update)
+        else:
+            manifest = run_dump(out, options, force=force)
     per_kind = ", ".join(f"{k} {c['total']}" for k, c in manifest["counts"].items())
     click.echo(f"wrote {manifest['total']} records ({per_kind}) to {out}", err=True)
 
@@ -139,14 +237,20 @@ def verify(directory: str, regenerate: bool) -> None:
     """Check DIR against its manifest.json: every file present with its sha256, no extras.
 
     Exit 0 when it matches, 1 with one line per problem, 2 when the manifest is
-    missing or malformed.
+    missing, malformed or over the count caps (--regenerate never writes to disk).
     """
-    from .fixtures_dump import regenerate_problems
+    from .fixtures_dump import load_manifest, options_from_manifest, regenerate_problems
     from .fixtures_dump import verify as run_verify
 
-    problems = run_verify(directory)
-    if regenerate and not problems:
-        problems = regenerate_problems(directory)
+    with _sigterm_interrupts(), _as_cli_errors():
+        manifest = load_manifest(directory)
+        options = options_from_manifest(manifest)
+        # Also the progress signal a watcher (or a test) can wait for.
+        click.echo(f"verifying {directory}: {len(manifest['files'])} file(s)", err=True)
+        problems = run_verify(directory, manifest=manifest)
+        if regenerate and not problems:
+            click.echo(f"regenerating {options.total} record(s) to compare", err=True)
+            problems = regenerate_problems(directory, manifest=manifest)
     for line in problems:
         click.echo(line)
     if problems:
