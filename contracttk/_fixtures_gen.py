@@ -149,7 +149,9 @@ def iter_records(kind: str, options: DumpOptions) -> Iterator[Record]:
     """
     # Why these imports here: the builders pull in Faker's locale pools (slow to import),
     # which `contracttk --help` and `fixtures verify` never need.
-    from .strategies._values import Options, RandomPicker, build_invalid, build_valid, resolve
+    from .strategies._build import build_invalid, build_valid
+    from .strategies._options import Options, resolve
+    from .strategies._pickers import RandomPicker
 
     spec = resolve(kind, Options(locale=options.locale, today=options.as_of))
 
