@@ -240,6 +240,8 @@ def _run(raw: dict[str, Any], workers: int) -> int:
             str(Path.cwd()),
             # The suite's items hold no assert statements to rewrite.
             "--assert=plain",
+            # Item progress goes to stderr while items run: pytest must not capture it.
+            "--capture=no",
             "-p",
             "contracttk",
             "-o",
