@@ -56,8 +56,17 @@ _BASIC_RE = re.compile(r"(?i)(\bbasic\s+)[A-Za-z0-9+/=]+")
 _BEARER_RE = re.compile(r"(?i)(\bbearer\s+)(\S+)")
 # Every pattern needs one of these: "=" (form pair), ":" (JSON member), "_" (API key), a
 # digit (PAN, IBAN) or an auth scheme. Most strings of a report (keys, words) have none:
-# one search instead of seven substitutions (a large report makes ~10^6 calls).
-_MAYBE_SECRET_RE = re.compile(r"[=:_0-9]|basic|bearer", re.IGNORECASE)
+# one search instead of seven substitutions (a large report makes ~10^6 calls). A character
+# class and two plain finds: an alternation with words is tried at every position (0.15 s
+# on a 4 MiB answer that holds none of them, five times the cost of this).
+_MAYBE_SECRET_CHAR_RE = re.compile(r"[=:_0-9]")
+
+
+def _maybe_secret(text: str) -> bool:
+    if _MAYBE_SECRET_CHAR_RE.search(text):
+        return True
+    low = text.lower()
+    return "basic" in low or "bearer" in low
 
 
 @cache
@@ -223,7 +232,7 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
         text = text.replace(secret, _mask_exact(secret))
     if "@" in text:
         text = _URL_CREDENTIALS_RE.sub(lambda m: m.group(1) + "***@", text)
-    if not _MAYBE_SECRET_RE.search(text):
+    if not _maybe_secret(text):
         return text
     text = _BASIC_RE.sub(lambda m: m.group(1) + "***", text)
     text = _KEY_RE.sub(_mask_key_match, text)
@@ -263,7 +272,7 @@ def redact_text(text: str, secrets: Iterable[str] = (), public: Iterable[str] = 
         text = text.replace(secret, _mask_exact(secret))
     if "@" in text:
         text = _URL_CREDENTIALS_RE.sub(lambda m: m.group(1) + "***@", text)
-    if not _MAYBE_SECRET_RE.search(text):
+    if not _maybe_secret(text):
         return text
     form, json_ = _name_patterns()
     if pub:

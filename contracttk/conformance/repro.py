@@ -183,7 +183,7 @@ def _request_record(
             secrets,
             public,
         ),
-        "body": redact_text(body, secrets, public)[:20000] if body is not None else None,
+        "body": redact_text(body[:40000], secrets, public)[:20000] if body is not None else None,
         "params": redact_params(params, (), public) if isinstance(params, Mapping) else None,
         "curl": curl,
         "replayable": exact,
@@ -195,7 +195,7 @@ def _response_record(
 ) -> dict[str, Any]:
     body: Any = response.json
     if body is INVALID_JSON:
-        body = redact_text(response.text, secrets, public)[:MAX_BODY_SHOWN]
+        body = redact_text(response.text[: 2 * MAX_BODY_SHOWN], secrets, public)[:MAX_BODY_SHOWN]
     else:
         body = redact(body, secrets, public)
     keep = ("content-type", "idempotent-replayed", "request-id")
