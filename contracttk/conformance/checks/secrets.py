@@ -142,6 +142,17 @@ def _plain_values(request: RequestInfo, secrets: set[str]) -> set[str]:
     return {v for _, v in pairs if v not in secrets}
 
 
+def _sent_names(request: RequestInfo) -> str:
+    """The body's parameter names as a server splits them, one per line.
+
+    A JSON document posted as a form is one name, and so is a malformed key: a secret
+    inside a name that an "unknown parameter" message quotes back is echoed all the same,
+    even though the model's expected message quotes the name too.
+    """
+    text = (request.body or b"").decode("utf-8", "replace")
+    return "\n".join(k for k, _ in parse_qsl(text, keep_blank_values=True))
+
+
 def _model_texts(request: RequestInfo) -> list[str]:
     """The messages and params of the errors the model expects for this request.
 
@@ -257,11 +268,13 @@ def no_secret_echo(request: RequestInfo, response: ResponseInfo) -> list[Failure
         return []
     plain = _plain_values(request, {v for _, v in secrets})
     model_texts = _model_texts(request)
+    names = _sent_names(request) if model_texts else ""
     expected = _expected_values(request, response)
     wanted = [
         _Secret(where, value)
         for where, value in secrets
-        if where == "API key" or not (value in plain or any(value in t for t in model_texts))
+        if where == "API key"
+        or not (value in plain or (value not in names and any(value in t for t in model_texts)))
     ]
     if not wanted:
         return []
