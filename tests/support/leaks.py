@@ -47,6 +47,9 @@ PUBLIC = (
 NAMES = sorted({p[-1] for k in kinds().values() for p in k.sensitive_paths}, key=len, reverse=True)
 SHORT = 6
 """Values shorter than this are only judged where they stand as a sensitive parameter's value."""
+# What a number someone holds looks like: digits (maybe grouped) or an IBAN. A fuzzer's
+# "4242abcd4242abcd" in a number field is no one's number.
+_NUMBER_RE = re.compile(r"[0-9][0-9 -]*[0-9]|[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}")
 LONGEST = 34
 """The longest number a person holds (an IBAN); longer values are length tests, not secrets
 (the same 5,000 nines also go out as a name, which is no secret)."""
@@ -95,9 +98,11 @@ class Sent:
         for _, value in pairs:
             if value in PUBLIC:
                 continue
-            if len(value) < SHORT and all_public_cards:
-                self.public_short.add(value)
-            elif len(value) <= LONGEST:
+            if len(value) < SHORT:
+                # Only a CVC or a last-4 is a short secret ("1" or two bad bytes are not).
+                if re.fullmatch("[0-9]{3,4}", value):
+                    (self.public_short if all_public_cards else self.private).add(value)
+            elif len(value) <= LONGEST and _NUMBER_RE.fullmatch(value):
                 self.private.add(value)
         self.private |= {p for p in pans if p not in PUBLIC}
 
@@ -135,7 +140,7 @@ def leaks(text: str, sent: Sent, extra: Iterable[str] = ()) -> list[str]:
         value = unquote_plus(m.group(1) or m.group(2) or "")
         if not value or "*" in value or value in PUBLIC or value in sent.public_short:
             continue
-        if value in sent.private or value.isdigit():
+        if value in sent.private:
             found.append("unmasked " + text[max(0, m.start() - 20) : m.end() + 5])
     return found
 
