@@ -502,3 +502,40 @@ def test_an_interrupted_run_says_so_and_leaves_nothing_behind(
     assert list(tmp.iterdir()) == []
     assert sorted(p.name for p in cwd.iterdir()) == [".contracttk_cache", "j.xml", "r.json"]
     assert not (cwd / ".hypothesis").exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_run_interrupted_while_probing_the_target_says_so(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    # pytest skips its session-finish hook when the session start is interrupted, and the
+    # pre-flight probe runs there: the report must be written all the same.
+    probed = threading.Event()
+
+    def handler(conn: socket.socket, srv: RawServer) -> None:
+        if read_request(conn, bytearray()) is not None:
+            probed.set()
+            srv.stopped.wait(120)  # the probe's answer never comes
+
+    with RawServer(handler) as srv:
+        args = [
+            CLI,
+            "fuzz",
+            srv.url,
+            "--timeout",
+            "60",
+            "--report",
+            "r.json",
+            "--junit-xml",
+            "j.xml",
+        ]
+        with spawn(args, cwd=tmp_path) as child:
+            child.wait_for_line("contracttk: target")
+            assert probed.wait(60), child.output
+            child.signal(sig)
+            code = child.wait(timeout=30)
+    assert code == EXIT_INTERRUPTED, child.output[-2000:]
+    assert "Traceback" not in child.output and "abnormally" not in child.output
+    assert json.loads((tmp_path / "r.json").read_text())["status"] == "interrupted"
+    suite = ET.parse(tmp_path / "j.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("errors") == "1"
