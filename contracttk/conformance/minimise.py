@@ -20,7 +20,7 @@ from contracttk.encoding import encode_loose
 from .exchange import RequestInfo
 from .failures import Failure
 from .registry import CHECKS
-from .results import ItemResult
+from .results import ItemResult, slim
 from .settings import Settings
 from .transport import Target, TransportError, Unsendable, open_transport
 
@@ -164,6 +164,7 @@ def _shrink(f: Failure, transport: Any, attempts: int) -> int:
             if same:
                 params = candidate
                 f.request, f.response = new_req, resp
+                slim(f)  # kept for the report only, like every kept example
                 progress = True
                 break  # the tree changed: paths are recomputed
     return used

@@ -14,7 +14,7 @@ from typing import Any
 
 from .failures import Failure
 
-__all__ = ["ItemResult"]
+__all__ = ["ItemResult", "slim"]
 
 
 def _request_size(f: Failure) -> int:
@@ -27,7 +27,7 @@ def _request_size(f: Failure) -> int:
 _KEPT_BODY = 64 * 1024
 
 
-def _slim(f: Failure) -> Failure:
+def slim(f: Failure) -> Failure:
     """``f`` with a cut answer's body cut further: a kept example is printed, never re-judged.
 
     Only answers the transport already cut (their JSON is unreadable either way): dozens of
@@ -77,7 +77,7 @@ class ItemResult:
             old = self.failures.get(key)
             # Keep the smallest reproduction of each distinct failure.
             if old is None or _request_size(f) < _request_size(old):
-                self.failures[key] = _slim(f)
+                self.failures[key] = slim(f)
 
     @property
     def hard(self) -> list[Failure]:
