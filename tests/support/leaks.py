@@ -123,7 +123,10 @@ def leaks(text: str, sent: Sent, extra: Iterable[str] = ()) -> list[str]:
     """Every leak in ``text``: a key, a private value, a non-public PAN, an unmasked value."""
     found: list[str] = []
     for secret in (*sent.keys, *extra):
-        if secret in text:
+        if secret not in text:
+            continue
+        # (digits inside a longer number are another number)
+        if not secret.isdigit() or re.search(rf"(?<![0-9]){secret}(?![0-9])", text):
             found.append(f"secret {secret[:12]}...")
     for key in sent.keys:
         body = key[8:-4]
