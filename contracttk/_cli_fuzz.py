@@ -146,6 +146,11 @@ def fuzz(url: str | None, workers: int, **options: Any) -> None:
             raise BadInputError(
                 "--workers needs pytest-xdist", hint="pip install 'contracttk[xdist]'"
             )
+    for name in ("api_key", "publishable_key", "live_key"):
+        env = f"CONTRACTTK_{name.upper()}"
+        # click drops an empty variable; a key that is set but empty is refused like --api-key "".
+        if options.get(name) is None and os.environ.get(env) == "":
+            raise BadInputError(f"{env} is set but empty (unset it, or give the key)")
     raw = {k: v for k, v in options.items() if v is not None}
     _sigterm_as_interrupt()
     if url is not None:
@@ -205,6 +210,8 @@ def _run(raw: dict[str, Any], workers: int) -> int:
             str(Path.cwd()),
             # The suite's items hold no assert statements to rewrite.
             "--assert=plain",
+            # Item progress goes to stderr while items run: pytest must not capture it.
+            "--capture=no",
             "-p",
             "contracttk",
             "-o",

@@ -161,6 +161,12 @@ class SuitePlugin:
             # Nothing is run (the items are deselected at collection); the session ends
             # with exit status 3 and a report saying why.
             self.state.not_testable(str(err), err.hint)
+        except KeyboardInterrupt:
+            # pytest skips sessionfinish when sessionstart is interrupted: report it here.
+            self.state.interrupted()
+            self.state.finish()
+            self._write_errors()
+            raise
 
     def pytest_report_header(self, config: pytest.Config) -> str:
         """Target, masked key and seed at the top of the run."""

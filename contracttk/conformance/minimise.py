@@ -20,7 +20,7 @@ from contracttk.encoding import encode_loose
 from .exchange import RequestInfo
 from .failures import Failure
 from .registry import CHECKS
-from .results import ItemResult
+from .results import ItemResult, slim
 from .settings import Settings
 from .transport import Target, TransportError, Unsendable, open_transport
 
@@ -104,6 +104,8 @@ def _keep_path(violation: str | None) -> tuple[str, ...]:
 
 def minimise_examples(result: ItemResult, settings: Settings, target: Target) -> None:
     """Shrink the stored example of the item's hard failures in place (bounded)."""
+    if result.down is not None:
+        return  # the target stopped answering: every attempt would wait for the deadline
     todo = [f for f in result.hard if _eligible(f)]
     if not todo:
         return
@@ -121,7 +123,10 @@ def minimise_examples(result: ItemResult, settings: Settings, target: Target) ->
             if per_cause.get(f.cause_key, 0) >= PER_CAUSE:
                 continue
             per_cause[f.cause_key] = per_cause.get(f.cause_key, 0) + 1
-            budget -= _shrink(f, transport, min(ATTEMPTS_PER_EXAMPLE, budget))
+            try:
+                budget -= _shrink(f, transport, min(ATTEMPTS_PER_EXAMPLE, budget))
+            except TransportError:
+                break  # no answer now: the examples so far are kept as they are
     finally:
         transport.close()
 
@@ -141,7 +146,10 @@ def _eligible(f: Failure) -> bool:
 
 
 def _shrink(f: Failure, transport: Any, attempts: int) -> int:
-    """Try up to ``attempts`` removals; returns how many requests were sent."""
+    """Try up to ``attempts`` removals; returns how many requests were sent.
+
+    Raises :class:`TransportError` when the target gives no answer (minimising stops).
+    """
     req = f.request
     assert req is not None
     params = req.params
@@ -175,12 +183,13 @@ def _shrink(f: Failure, transport: Any, attempts: int) -> int:
                 resp = transport.send(
                     new_req.method, new_req.url, list(new_req.headers.items()), body
                 )
-            except (TransportError, Unsendable):
+            except Unsendable:
                 return used
             same = [g for g in CHECKS[f.check](new_req, resp) if g.cause_key == f.cause_key]
             if same:
                 params = candidate
                 f.request, f.response = new_req, resp
+                slim(f)  # kept for the report only, like every kept example
                 progress = True
                 break  # the tree changed: paths are recomputed
     return used

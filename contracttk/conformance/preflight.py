@@ -42,7 +42,9 @@ def preflight(settings: Settings, target: Target) -> None:
                 )
             except TransportError as err:
                 if err.kind == "connect":
-                    raise TargetUnavailable(f"{shown} is unreachable ({err})") from None
+                    raise TargetUnavailable(
+                        f"{shown} is unreachable ({err})", hint=_connect_hint(str(err), shown)
+                    ) from None
                 if err.kind == "timeout":
                     raise TargetUnavailable(f"{shown} did not answer: {err}") from None
                 raise TargetUnavailable(f"{shown} does not speak HTTP ({err})") from None
@@ -83,3 +85,11 @@ def _is_json(body: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _connect_hint(error: str, url: str) -> str | None:
+    if "TLS" in error and url.startswith("https:"):
+        return "the target did not speak TLS: if it serves plain HTTP, use an http:// URL"
+    if "refused" in error.lower():
+        return "is the server running, and is the port right?"
+    return None

@@ -223,7 +223,7 @@ def _response_record(
 ) -> dict[str, Any]:
     body: Any = response.json
     if body is INVALID_JSON:
-        body = redact_text(response.text, secrets, public)[:MAX_BODY_SHOWN]
+        body = redact_text(response.text[: 2 * MAX_BODY_SHOWN], secrets, public)[:MAX_BODY_SHOWN]
     else:
         body = redact(body, secrets, public)
     keep = ("content-type", "idempotent-replayed", "request-id")

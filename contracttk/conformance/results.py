@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .failures import Failure
 
-__all__ = ["ItemResult"]
+__all__ = ["ItemResult", "slim"]
 
 
 def _request_size(f: Failure) -> int:
@@ -22,6 +22,21 @@ def _request_size(f: Failure) -> int:
     if req is None:
         return 0
     return len(req.url) + len(req.body or b"") + sum(len(str(v)) for v in req.headers.values())
+
+
+_KEPT_BODY = 64 * 1024
+
+
+def slim(f: Failure) -> Failure:
+    """``f`` with a cut answer's body cut further: a kept example is printed, never re-judged.
+
+    Only answers the transport already cut (their JSON is unreadable either way): dozens of
+    distinct failures each holding a 4 MiB body made a hostile target cost 300 MB.
+    """
+    r = f.response
+    if r is not None and r.truncated and len(r.body) > _KEPT_BODY:
+        f.response = replace(r, body=r.body[:_KEPT_BODY])
+    return f
 
 
 @dataclass
@@ -65,7 +80,7 @@ class ItemResult:
             old = self.failures.get(key)
             # Keep the smallest reproduction of each distinct failure.
             if old is None or _request_size(f) < _request_size(old):
-                self.failures[key] = f
+                self.failures[key] = slim(f)
 
     @property
     def hard(self) -> list[Failure]:

@@ -12,6 +12,7 @@ and chunked bodies, TLS; no redirects (never followed), no proxies (the target i
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import time
@@ -37,6 +38,9 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 """Answers above this are a finding ("response too large") and are not read further."""
 _MAX_HEAD_BYTES = 64 * 1024
+_MAX_INTERIM = 16
+_MAX_TRAILERS = 100
+_STATUS_RE = re.compile(r"[1-9][0-9][0-9]", re.ASCII)
 _CHUNK = 65536
 USER_AGENT = "contracttk"
 """The User-Agent of every request (targets may log it)."""
@@ -122,7 +126,10 @@ class HttpTransport:
         self.max_response_bytes = max_response_bytes
         self._sock: socket.socket | None = None
         self._where: tuple[str, str, int] | None = None
-        self._buf = b""
+        # Received bytes not yet parsed. A bytearray consumed from the front: appending to
+        # an immutable bytes buffer copies it every time (quadratic in the body size when
+        # a slow network hands over small segments).
+        self._buf = bytearray()
 
     def close(self) -> None:
         """Drop the kept-alive connection."""
@@ -131,7 +138,7 @@ class HttpTransport:
                 self._sock.close()
             finally:
                 self._sock = None
-                self._buf = b""
+                self._buf = bytearray()
 
     def send(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
@@ -161,9 +168,13 @@ class HttpTransport:
         except _StaleConnection:
             if not reused:
                 raise TransportError("protocol", "the connection closed before an answer") from None
-            # A kept-alive connection the server closed while idle: once more on a new one.
-            self.close()
+        # A kept-alive connection the server closed while idle: nothing of the answer came,
+        # so the request is sent once more on a new connection (and only once).
+        self.close()
+        try:
             return self._exchange(wire, method, where, deadline, started)
+        except _StaleConnection:
+            raise TransportError("protocol", "the connection closed before an answer") from None
 
     # -- internals ------------------------------------------------------------------------
 
@@ -176,6 +187,7 @@ class HttpTransport:
             sock = socket.create_connection((host, port), timeout=deadline.left())
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if scheme == "https":
+                # The whole handshake is one call bounded by this timeout.
                 sock.settimeout(deadline.left())
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         except TransportError:
@@ -185,10 +197,12 @@ class HttpTransport:
                 "timeout", f"no connection within {deadline.seconds:g} s"
             ) from None
         except ssl.SSLError as err:
-            raise TransportError("connect", f"TLS failed: {err.reason or err}") from None
+            raise TransportError(
+                "connect", f"TLS failed: {err.reason or err.__class__.__name__}"
+            ) from None
         except OSError as err:
             raise TransportError("connect", f"cannot connect: {err.strerror or err}") from None
-        self._sock, self._where, self._buf = sock, where, b""
+        self._sock, self._where, self._buf = sock, where, bytearray()
         return sock
 
     def _recv(self, sock: socket.socket, deadline: _Deadline, *, fresh: bool = False) -> bytes:
@@ -235,10 +249,15 @@ class HttpTransport:
             raise
         return resp
 
-    def _read_head(self, sock: socket.socket, deadline: _Deadline) -> bytes:
-        got_any = bool(self._buf)
-        while b"\r\n\r\n" not in self._buf:
-            if len(self._buf) > _MAX_HEAD_BYTES:
+    def _read_head(self, sock: socket.socket, deadline: _Deadline, *, first: bool) -> bytes:
+        got_any = bool(self._buf) or not first
+        scanned = 0
+        while True:
+            end = self._buf.find(b"\r\n\r\n", max(0, scanned - 3))
+            if end >= 0:
+                break
+            scanned = len(self._buf)
+            if scanned > _MAX_HEAD_BYTES:
                 raise TransportError("protocol", "answer headers larger than 64 KiB")
             data = self._recv(sock, deadline, fresh=not got_any)
             if not data:
@@ -247,25 +266,28 @@ class HttpTransport:
                 raise TransportError("protocol", "the connection closed inside the headers")
             got_any = True
             self._buf += data
-        head, _, self._buf = self._buf.partition(b"\r\n\r\n")
+        if end > _MAX_HEAD_BYTES:
+            raise TransportError("protocol", "answer headers larger than 64 KiB")
+        head = bytes(self._buf[:end])
+        del self._buf[: end + 4]
         return head
 
     def _read_response(
         self, sock: socket.socket, method: str, deadline: _Deadline, started: float
     ) -> ResponseInfo:
-        while True:
-            head = self._read_head(sock, deadline)
+        for interim in range(_MAX_INTERIM + 1):
+            head = self._read_head(sock, deadline, first=interim == 0)
             lines = head.decode("latin-1").split("\r\n")
             status_line = lines[0].split(" ", 2)
             if len(status_line) < 2 or not status_line[0].startswith("HTTP/"):
                 raise TransportError("protocol", "the answer is not HTTP")
-            try:
-                status = int(status_line[1])
-            except ValueError:
-                raise TransportError("protocol", "the answer has no numeric status") from None
-            if 100 <= status < 200 and status != 101:
-                continue  # 100 Continue and friends: the real answer follows
-            break
+            if not _STATUS_RE.fullmatch(status_line[1]):
+                raise TransportError("protocol", "the answer has no valid status code")
+            status = int(status_line[1])
+            if not (100 <= status < 200 and status != 101):
+                break  # 100 Continue and friends: the real answer follows
+        else:
+            raise TransportError("protocol", f"more than {_MAX_INTERIM} interim (1xx) answers")
         headers: list[tuple[str, str]] = []
         for line in lines[1:]:
             name, sep, value = line.partition(":")
@@ -280,11 +302,10 @@ class HttpTransport:
         elif "chunked" in hmap.get("transfer-encoding", "").lower():
             body, truncated = self._read_chunked(sock, deadline)
         elif "content-length" in hmap:
-            try:
-                length = int(hmap["content-length"].split(",")[0])
-            except ValueError:
-                raise TransportError("protocol", "bad Content-Length") from None
-            body, truncated = self._read_exact(sock, deadline, length)
+            values = {v.strip() for v in hmap["content-length"].split(",")}
+            if len(values) != 1 or not next(iter(values)).isdigit():
+                raise TransportError("protocol", "bad Content-Length")
+            body, truncated = self._read_exact(sock, deadline, int(values.pop()))
         else:
             body, truncated = self._read_until_close(sock, deadline)
             keep = False
@@ -299,7 +320,8 @@ class HttpTransport:
         )
 
     def _take(self, n: int) -> bytes:
-        out, self._buf = self._buf[:n], self._buf[n:]
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
         return out
 
     def _fill(self, sock: socket.socket, deadline: _Deadline) -> None:
@@ -328,28 +350,35 @@ class HttpTransport:
         body = self._take(len(self._buf))
         return (body[:limit], True) if len(body) > limit else (body, False)
 
+    def _line(self, sock: socket.socket, deadline: _Deadline, what: str) -> bytes:
+        """One CRLF-terminated line of the chunked framing (at most 64 KiB)."""
+        scanned = 0
+        while (end := self._buf.find(b"\r\n", max(0, scanned - 1))) < 0:
+            scanned = len(self._buf)
+            if scanned > _MAX_HEAD_BYTES:
+                raise TransportError("protocol", f"bad {what} (no line end)")
+            self._fill(sock, deadline)
+        if end > _MAX_HEAD_BYTES:
+            raise TransportError("protocol", f"bad {what} (no line end)")
+        line = bytes(self._buf[:end])
+        del self._buf[: end + 2]
+        return line
+
     def _read_chunked(self, sock: socket.socket, deadline: _Deadline) -> tuple[bytes, bool]:
         limit = self.max_response_bytes
         out = bytearray()
         while True:
-            while b"\r\n" not in self._buf:
-                if len(self._buf) > _MAX_HEAD_BYTES:
-                    raise TransportError("protocol", "bad chunk header")
-                self._fill(sock, deadline)
-            line, _, self._buf = self._buf.partition(b"\r\n")
-            try:
-                size = int(line.split(b";")[0].strip() or b"x", 16)
-            except ValueError:
-                raise TransportError("protocol", "bad chunk size") from None
+            line = self._line(sock, deadline, "chunk header")
+            text = line.split(b";")[0].strip()
+            if not text or not all(c in b"0123456789abcdefABCDEF" for c in text):
+                raise TransportError("protocol", "bad chunk size")
+            size = int(text, 16)
             if size == 0:
-                # trailers end with an empty line
-                while b"\r\n" not in self._buf:
-                    self._fill(sock, deadline)
-                while not self._buf.startswith(b"\r\n"):
-                    _, _, self._buf = self._buf.partition(b"\r\n")
-                    while b"\r\n" not in self._buf:
-                        self._fill(sock, deadline)
-                self._buf = self._buf[2:]
+                trailers = 0
+                while self._line(sock, deadline, "trailer"):
+                    trailers += 1
+                    if trailers > _MAX_TRAILERS:
+                        raise TransportError("protocol", "too many trailer lines")
                 return bytes(out), False
             if len(out) + size > limit:
                 want = limit - len(out)
@@ -359,8 +388,10 @@ class HttpTransport:
                 return bytes(out), True
             while len(self._buf) < size + 2:
                 self._fill(sock, deadline)
-            out += self._take(size)
-            self._buf = self._buf[2:]
+            out += self._buf[:size]
+            if self._buf[size : size + 2] != b"\r\n":
+                raise TransportError("protocol", "bad chunk (no line end after the data)")
+            del self._buf[: size + 2]
 
 
 class _StaleConnection(Exception):

@@ -86,6 +86,14 @@ class AsgiTransport:
                 await self.app(scope, receive, send)
             except _Cut:
                 pass
+            except Exception as err:
+                # What an ASGI server does with an app that raises: a plain 500 if nothing
+                # was sent yet, else a dropped connection. The run goes on either way.
+                if state["status"] is not None:
+                    raise _Broken(type(err).__name__) from None
+                state["status"] = 500
+                state["headers"] = [(b"content-type", b"text/plain; charset=utf-8")]
+                state["body"] = bytearray(b"Internal Server Error")
 
         try:
             self._loop.run_until_complete(asyncio.wait_for(call(), self.timeout))
@@ -93,6 +101,8 @@ class AsgiTransport:
             raise TransportError(
                 "timeout", f"no complete answer within {self.timeout:g} s"
             ) from None
+        except _Broken as err:
+            raise TransportError("protocol", f"the app failed mid-answer ({err})") from None
         if state["status"] is None:
             raise TransportError("protocol", "the app sent no answer")
         hmap: dict[str, str] = {}
@@ -111,3 +121,7 @@ class AsgiTransport:
 
 class _Cut(Exception):
     """Raised into the app when its answer passes the size limit."""
+
+
+class _Broken(Exception):
+    """The app raised after it had started its answer."""

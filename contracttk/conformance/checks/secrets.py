@@ -6,8 +6,9 @@ PAN-like digit run anywhere in the request (body, URL, query: a malformed key su
 ``card[4242424242424242=1`` carries one), and the API key. Where it is looked for: the
 body (JSON leaves, error messages, raw text) and every header the server chose to send.
 
-Matching is bounded and linear in the answer's size. Long secrets match as substrings
-(digit-only ones as whole digit runs, also grouped by spaces or dashes); short ones
+Matching is bounded and linear in the answer's size (C-level searches, no index of the
+whole answer). Long secrets match as substrings (digit-only ones as whole digit runs, bare
+or in groups of four, Amex 4-6-5, separated by spaces or dashes); short ones
 (under :data:`SHORT_SECRET` characters: a CVC, ``ssn_last_4``) only as a whole field value
 or a whole word of a message, never inside an IP address, a timestamp, an id or a longer
 number (a CVC of ``127`` is not echoed by ``client_ip: 127.0.0.1``).
@@ -34,11 +35,10 @@ SHORT_SECRET = 8
 """Secrets shorter than this are matched as whole values or words only."""
 
 _PAN_RUN_RE = re.compile(r"(?<![0-9])[0-9]{13,19}(?![0-9])")
-_DIGIT_RUN_RE = re.compile(r"[0-9](?:[ -]?[0-9])*")
 # A word of a message: a run without spaces, quotes or brackets; the punctuation that ends
 # a sentence or a list item is stripped, the dots and colons inside it are kept (an IP
 # address, a time or a decimal stays one word).
-_WORD_RE = re.compile(r"""[^\s"'`()\[\]{}<>,;=&]+""")
+_WORD_DELIMS = frozenset("\"'`()[]{}<>,;=&")  # and whitespace
 _WORD_TRIM = ".:!?"
 # Headers whose value the server sets whatever the request held (dates, versions, sizes):
 # a fuzzed value equal to one of them is a coincidence, not an echo.
@@ -142,6 +142,17 @@ def _plain_values(request: RequestInfo, secrets: set[str]) -> set[str]:
     return {v for _, v in pairs if v not in secrets}
 
 
+def _sent_names(request: RequestInfo) -> str:
+    """The body's parameter names as a server splits them, one per line.
+
+    A JSON document posted as a form is one name, and so is a malformed key: a secret
+    inside a name that an "unknown parameter" message quotes back is echoed all the same,
+    even though the model's expected message quotes the name too.
+    """
+    text = (request.body or b"").decode("utf-8", "replace")
+    return "\n".join(k for k, _ in parse_qsl(text, keep_blank_values=True))
+
+
 def _model_texts(request: RequestInfo) -> list[str]:
     """The messages and params of the errors the model expects for this request.
 
@@ -173,28 +184,77 @@ def _expected_values(request: RequestInfo, response: ResponseInfo) -> dict[tuple
     return {r.path: r.equals for r in rules if r.has_value}
 
 
-def _has_digit_run(text: str, digits: str) -> bool:
-    """``digits`` stands in ``text`` as a whole digit run (spaces or dashes may group it)."""
-    for m in _DIGIT_RUN_RE.finditer(text):
-        run = m.group(0)
-        if len(run) >= len(digits) and run.replace(" ", "").replace("-", "") == digits:
+def _occurrences(text: str, value: str) -> Iterator[int]:
+    """Where ``value`` starts in ``text`` (each found by one C-level search)."""
+    i = text.find(value)
+    while i >= 0:
+        yield i
+        i = text.find(value, i + 1)
+
+
+def _delim(ch: str) -> bool:
+    return ch.isspace() or ch in _WORD_DELIMS
+
+
+def _has_word(text: str, value: str) -> bool:
+    """``value`` is a whole word of ``text`` (see the module docstring).
+
+    Judged at each occurrence (the character before ends a word; after it come only
+    sentence punctuation, then a word end), never by splitting the whole text: an answer
+    of 4 MiB with the value nowhere costs one search.
+    """
+    n = len(value)
+    for i in _occurrences(text, value):
+        if i and not _delim(text[i - 1]):
+            continue
+        j = i + n
+        while j < len(text) and text[j] in _WORD_TRIM:
+            j += 1
+        if j == len(text) or _delim(text[j]):
             return True
     return False
 
 
-def _has_word(text: str, value: str) -> bool:
-    """``value`` is a whole word of ``text`` (see the module docstring)."""
-    if value not in text:
-        return False
-    return any(m.group(0).rstrip(_WORD_TRIM) == value for m in _WORD_RE.finditer(text))
+def _digit_forms(value: str) -> tuple[str, ...]:
+    """A digit secret as it may be printed: bare, or in groups of four (Amex: 4-6-5)."""
+    forms = {value}
+    for sep in " -":
+        forms.add(sep.join(value[k : k + 4] for k in range(0, len(value), 4)))
+        if len(value) == 15:
+            forms.add(sep.join((value[:4], value[4:10], value[10:])))
+    return tuple(forms)
 
 
-def _hit(text: str, value: str, *, digits: bool, short: bool) -> bool:
-    if short:
-        return text.strip() == value or _has_word(text, value)
-    if digits:
-        return _has_digit_run(text, value)
-    return value in text
+def _has_digit_run(text: str, forms: tuple[str, ...]) -> bool:
+    """One of ``forms`` stands in ``text`` with no digit right before or after it."""
+    for form in forms:
+        n = len(form)
+        for i in _occurrences(text, form):
+            before = text[i - 1] if i else ""
+            after = text[i + n] if i + n < len(text) else ""
+            if not before.isdigit() and not after.isdigit():
+                return True
+    return False
+
+
+class _Secret:
+    """One sent secret and how it is matched (linear in the text searched: C-level finds)."""
+
+    __slots__ = ("forms", "short", "value", "where")
+
+    def __init__(self, where: str, value: str) -> None:
+        self.where, self.value = where, value
+        self.short = len(value) < SHORT_SECRET
+        digits = value.isascii() and value.isdigit()
+        self.forms = _digit_forms(value) if digits and not self.short else ()
+
+    def hit(self, text: str) -> bool:
+        """The secret stands in ``text`` (as a whole value, word or digit run where needed)."""
+        if self.forms:
+            return _has_digit_run(text, self.forms)
+        if self.short:
+            return text.strip() == self.value or _has_word(text, self.value)
+        return self.value in text
 
 
 @check(group="secrets", basis="[SDK] [FIX] [DOC]: tokens expose last4/fingerprint, never the value")
@@ -212,43 +272,54 @@ def no_secret_echo(request: RequestInfo, response: ResponseInfo) -> list[Failure
         return []
     plain = _plain_values(request, {v for _, v in secrets})
     model_texts = _model_texts(request)
+    names = _sent_names(request) if model_texts else ""
     expected = _expected_values(request, response)
+    wanted = [
+        _Secret(where, value)
+        for where, value in secrets
+        if where == "API key"
+        or not (value in plain or (value not in names and any(value in t for t in model_texts)))
+    ]
+    if not wanted:
+        return []
+    found: dict[str, list[str]] = {s.value: [] for s in wanted}
     body = response.json
-    leaves = list(_leaves(body)) if body is not INVALID_JSON else None
     text = response.text
-    out: list[Failure] = []
-    for where, value in secrets:
-        if where != "API key" and (value in plain or any(value in t for t in model_texts)):
-            continue
-        digits = value.isascii() and value.isdigit()
-        short = len(value) < SHORT_SECRET
-        places: list[str] = []
-        if leaves is not None:
-            for path, leaf in leaves:
-                if isinstance(leaf, bool) or leaf is None:
-                    continue
-                if expected.get(path, object()) == leaf:
-                    continue
-                if _hit(str(leaf), value, digits=digits, short=short):
-                    places.append("body at " + (".".join(path) or "(root)"))
-            # JSON escapes can hide a value from the leaf scan (and keys are not leaves).
-            if not places and not short and _hit(text, value, digits=digits, short=False):
-                places.append("body")
-        elif _hit(text, value, digits=digits, short=short):
-            places.append("body")
-        for name, header in response.headers.items():
-            if name in _SERVER_HEADERS:
+    if body is not INVALID_JSON:
+        for path, leaf in _leaves(body):
+            if isinstance(leaf, bool) or leaf is None:
                 continue
-            if _hit(header, value, digits=digits, short=short):
-                places.append(f"header {name}")
+            if expected.get(path, object()) == leaf:
+                continue
+            leaf_text = str(leaf)
+            for secret in wanted:
+                if secret.hit(leaf_text):
+                    found[secret.value].append("body at " + (".".join(path) or "(root)"))
+        # JSON escapes can hide a value from the leaf scan (and keys are not leaves).
+        for secret in wanted:
+            if not found[secret.value] and not secret.short and secret.hit(text):
+                found[secret.value].append("body")
+    else:
+        for secret in wanted:
+            if secret.hit(text):
+                found[secret.value].append("body")
+    for name, header in response.headers.items():
+        if name in _SERVER_HEADERS:
+            continue
+        for secret in wanted:
+            if secret.hit(header):
+                found[secret.value].append(f"header {name}")
+    out: list[Failure] = []
+    for secret in wanted:
+        places = found[secret.value]
         if places:
             out.append(
                 fail(
                     "no_secret_echo",
-                    f"the submitted {where} comes back in the {', '.join(places)}",
+                    f"the submitted {secret.where} comes back in the {', '.join(places)}",
                     request,
                     response,
-                    signature=f"{where.split(' (')[0]} in the {places[0].split(' at ')[0]}",
+                    signature=f"{secret.where.split(' (')[0]} in the {places[0].split(' at ')[0]}",
                 )
             )
     return out
