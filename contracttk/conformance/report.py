@@ -166,7 +166,13 @@ def summary_lines(doc: Mapping[str, Any], *, max_findings: int = MAX_CONSOLE_FIN
     """The end-of-run summary: findings most severe first, one example each, then counts."""
     counts = doc["counts"]
     findings: list[Mapping[str, Any]] = doc.get("findings", [])
-    lines = []
+    lines: list[str] = []
+    if doc.get("status") == "not_testable" and not counts.get("cases"):
+        # Nothing was sent beyond the probe: the reason and the hint are all there is to say.
+        lines.append(f"status: not_testable ({doc.get('detail')})")
+        if doc.get("hint"):
+            lines.append(f"hint: {doc['hint']}")
+        return [scrub(line) for line in lines]
     blocked = counts.get("blocked_failures", 0)
     head = (
         f"{counts['findings']} finding(s): {counts['hard_findings']} hard, "

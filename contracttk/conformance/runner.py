@@ -41,6 +41,10 @@ __all__ = [
 FORM = "application/x-www-form-urlencoded"
 MAX_TRANSPORT_ERRORS = 3
 """Consecutive requests without an answer after which the target is declared down."""
+MAX_UNANSWERED = 10
+"""Requests without an answer, in all, after which an item declares the target down: a target
+that answers every other request never trips the consecutive limit, and each miss costs a
+whole deadline."""
 _KEEP: Any = object()
 
 
@@ -109,6 +113,7 @@ class Runner:
         self.progress = progress
         self.unique = UniqueIds()
         self._transport_errors = 0
+        self._unanswered = 0
         self._enabled = settings.checks or None
 
     @property
@@ -197,6 +202,7 @@ class Runner:
 
     def _transport_error(self, req: RequestInfo, err: TransportError) -> None:
         self._transport_errors += 1
+        self._unanswered += 1
         self.result.add(
             [
                 Failure(
@@ -210,6 +216,10 @@ class Runner:
             ],
             {"responds": "failed"},
         )
+        if self._unanswered >= MAX_UNANSWERED:
+            raise TargetDownError(
+                f"the target left {self._unanswered} requests without an answer ({err})"
+            )
         if self._transport_errors >= MAX_TRANSPORT_ERRORS:
             raise TargetDownError(
                 f"the target stopped answering ({err} on {MAX_TRANSPORT_ERRORS} requests in a row)"

@@ -99,8 +99,10 @@ class RunState:
         self, name: str, record: Mapping[str, Any] | None, outcome: str, duration: float
     ) -> None:
         """Keep a finished item's record and outcome (also for items run by xdist workers)."""
+        # Recorded once when the item ends in this process and again from its pytest
+        # report: the same values, so the second call changes nothing.
         self.outcomes[name] = outcome
-        self.durations[name] = self.durations.get(name, 0.0) + duration
+        self.durations[name] = max(self.durations.get(name, 0.0), duration)
         if record is not None:
             self.records[name] = dict(record)
             if record.get("target_down") and self.status == "completed":
