@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from . import _names as N
@@ -60,9 +61,23 @@ class Evaluation:
 
     kind: str | None
     findings: list[Finding] = field(default_factory=list)
-    outside_domain: tuple[str, ...] = ()
-    """Values outside the model's understood domain, as ``"<path>: <reason>"`` (see
-    :func:`~contracttk.contract.domain_problems`), leaving out values a finding is about."""
+    params: Any = field(default=None, repr=False, compare=False)
+    """The payload judged (the domain test reads it on demand)."""
+    today: date | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def outside_domain(self) -> tuple[str, ...]:
+        """Values outside the model's understood domain, as ``"<path>: <reason>"`` (see
+        :func:`~contracttk.contract.domain_problems`), leaving out values a finding is about.
+
+        Computed on first use: a server answering the oracle's verdict never needs it, and
+        fuzzers send payloads of every kind at once, whose trees are large.
+        """
+        if self.kind is None:
+            # No single token kind: a request-level finding already says what is wrong, and
+            # no token's answer is predicted, so there is nothing the domain could explain.
+            return ()
+        return _outside(check_domain(self.params, today=self.today), self.findings)
 
     @property
     def accepted(self) -> bool:
@@ -290,5 +305,4 @@ def evaluate_create(
             and kind in ("account", "person")
         ):
             add(violation_name(kind, Rule.LIVE_SECRET_KEY), live_secret_key_forbidden(kind))
-    outside = _outside(check_domain(params, today=today), findings)
-    return Evaluation(kind, findings, outside)
+    return Evaluation(kind, findings, params, today)
