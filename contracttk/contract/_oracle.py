@@ -22,7 +22,7 @@ from typing import Any
 from . import _names as N
 from . import _rules as R
 from ._domain_check import check_domain
-from ._errors import ExpectedError, Strength, invalid_value, live_secret_key_forbidden
+from ._errors import ExpectedError, Strength, invalid_value
 from ._kinds import KIND_NAMES, ApiKey
 from ._names import Rule, split_violation_name, violation_name
 from ._oracle_kinds import bank_rules, card_rules, cvc_update_rules, identity_rules
@@ -34,6 +34,7 @@ from ._params import (
     param_tree,
     shared_params,
 )
+from ._protocol_errors import live_secret_key_forbidden
 from ._wire import INT_RE, NUM_RE, as_map, as_text, is_container, is_digits, wire
 from .domain import IBAN_COUNTRIES
 

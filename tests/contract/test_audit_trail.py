@@ -150,3 +150,33 @@ def test_new_parameters_have_their_max_length() -> None:
     structure = find_param(("account", "company", "structure"))
     assert structure is not None and structure.enum is not None
     assert "registered_charity" in structure.enum
+
+
+def test_protocol_errors_cite_hard_sources_where_hard() -> None:
+    from contracttk.contract import (
+        body_too_large,
+        idempotency_in_use,
+        idempotency_mismatch,
+        invalid_api_key,
+        malformed_body,
+        no_api_key,
+        no_such_token,
+        publishable_key_forbidden,
+        unrecognized_url,
+    )
+
+    errors = [
+        no_api_key(),
+        invalid_api_key("sk_test_****abcd"),
+        publishable_key_forbidden(),
+        no_such_token("tok_1"),
+        idempotency_mismatch("k"),
+        idempotency_in_use(),
+        unrecognized_url("GET", "/x"),
+        body_too_large(10),
+        malformed_body("x"),
+    ]
+    for e in errors:
+        assert set(basis_tags(e.basis)) <= set(BASIS_TAGS), e.basis
+        if e.hard:
+            assert has_hard_source(e.basis), e.basis
