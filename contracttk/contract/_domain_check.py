@@ -41,7 +41,7 @@ from . import domain as D
 from ._iso import ISO_COUNTRIES, ISO_CURRENCIES
 from ._kinds import KIND_NAMES, get_kind
 from ._params import Param, bracket_path, param_tree, shared_params
-from ._wire import INT_RE, NUM_RE, as_map, as_text, is_container, is_digits
+from ._wire import INT_RE, NUM_RE, as_map, as_text, digit_order, is_container, is_digits
 
 __all__ = ["DomainProblem", "check_domain", "domain_problems"]
 
@@ -145,7 +145,7 @@ def _is_date_hash(param: Param) -> bool:
 def _items(value: Any) -> Iterator[tuple[str, Any]]:
     """``(index, item)`` of an array value (a decoder may give ``{"8": x}`` for ``a[8]=x``)."""
     if isinstance(value, dict) and value and all(is_digits(k) for k in value):
-        yield from ((k, value[k]) for k in sorted(value, key=int))
+        yield from ((k, value[k]) for k in sorted(value, key=digit_order))
     elif isinstance(value, list):
         yield from ((str(i), v) for i, v in enumerate(value))
 
@@ -273,8 +273,12 @@ class _Ctx:
         raw = {k: as_text(value.get(k)) for k in _DATE_KEYS}
         if not all(INT_RE.fullmatch(v) for v in raw.values()):
             return  # missing or malformed parts are the oracle's findings
+        shown = f"{raw['year'][:12]}-{raw['month'][:12]}-{raw['day'][:12]}"
+        if any(len(v) > 9 for v in raw.values()):
+            # int() refuses more than 4300 digits, and no such number is a date part anyway.
+            self.add(param.path, f"{shown} is not a calendar date")
+            return
         y, m, d = (int(raw[k]) for k in ("year", "month", "day"))
-        shown = f"{raw['year']}-{raw['month']}-{raw['day']}"
         if not 1 <= m <= 12 or not 1 <= d <= calendar.monthrange(max(y, 1), m)[1]:
             self.add(param.path, f"{shown} is not a calendar date")
         # Short-circuits before date(): a year beyond 9999 is no `date` at all.

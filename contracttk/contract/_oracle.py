@@ -35,7 +35,16 @@ from ._params import (
     shared_params,
 )
 from ._protocol_errors import live_secret_key_forbidden
-from ._wire import INT_RE, NUM_RE, as_map, as_text, is_container, is_digits, wire
+from ._wire import (
+    INT_RE,
+    NUM_RE,
+    as_map,
+    as_text,
+    digit_order,
+    is_container,
+    is_digits,
+    wire,
+)
 from .domain import IBAN_COUNTRIES
 
 __all__ = ["TOP_LEVEL_PARAMS", "Evaluation", "Finding", "evaluate_create"]
@@ -186,7 +195,7 @@ def _check_array(param: Param, value: Any, add: Add) -> None:
     path = param.path
     keys: list[str] | None = None
     if isinstance(value, dict) and value and all(is_digits(k) for k in value):
-        keys = sorted(value, key=int)
+        keys = sorted(value, key=digit_order)
         value = [value[k] for k in keys]
     if not is_container(value):
         if as_text(value) == "":

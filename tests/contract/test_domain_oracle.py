@@ -182,6 +182,7 @@ def test_finding_paths_are_not_counted_twice() -> None:
         (_person(dob={"day": 29, "month": 2, "year": 2024}), True),
         (_person(dob={"day": 16, "month": 6, "year": 2025}), False),  # tomorrow
         (_person(dob={"day": 1, "month": 1, "year": 99999}), False),
+        (_person(dob={"day": 1, "month": 1, "year": "9" * 5000}), False),  # int() would refuse
         (_person(relationship={"percent_ownership": 0}), True),
         (_person(relationship={"percent_ownership": "12.5"}), True),
         (_person(relationship={"percent_ownership": -1}), False),
@@ -326,3 +327,15 @@ def test_published_test_values(value: str) -> None:
 )
 def test_other_values_are_not_public(value: object) -> None:
     assert not is_public_test_value(value)
+
+
+def test_huge_array_indices_do_not_crash_the_oracle() -> None:
+    # int() refuses strings of more than 4300 digits; a form key may carry any number.
+    body = (
+        b"card[number]=4242424242424242&card[exp_month]=1&card[exp_year]=2030&expand["
+        + (b"9" * 5000)
+        + b"]=card&expand[10]=junk"
+    )
+    ev = evaluate_create(decode(body), today=D)
+    assert ev.accepted
+    assert ev.outside_domain == ("expand[10]: 'junk' is not a path the model can expand",)
