@@ -850,7 +850,11 @@ def expected_error(request: RequestInfo, response: ResponseInfo) -> list[Failure
     # Stripe's precedence between rules is not established: when another value of the
     # payload lies outside the understood domain, a well-formed 4xx invalid_request_error
     # may be the answer to that value. Then a mismatch is a warning at most.
-    demote = bool(ev.outside_domain) and _is_invalid_request_error(response)
+    demote = (
+        any(strength is Strength.HARD for _, strength, _ in misses)
+        and _is_invalid_request_error(response)
+        and bool(ev.outside_domain)  # computed last: the domain test walks the whole payload
+    )
     out = []
     for fld, strength, text in misses:
         if demote and strength is Strength.HARD:
