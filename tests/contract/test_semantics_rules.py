@@ -382,3 +382,16 @@ def test_every_hard_rule_cites_a_hard_source() -> None:
         for rule in token_rules(kind, params, livemode=False, today=TODAY, now=NOW):
             if rule.strength is H:
                 assert has_hard_source(rule.basis), (rule.path, rule.basis)
+
+
+def test_a_country_the_model_does_not_understand_asserts_no_format() -> None:
+    # A fuzzer's country: echoing it back, or answering something else, is not established.
+    odd = {"bank_account": {**BANK_PARAMS["bank_account"], "country": "0"}}
+    echoed = changed(
+        changed(BANK_TOKEN, ("bank_account", "country"), "0"), ("bank_account", "bank_name"), None
+    )
+    assert failures("bank_account", odd, echoed, understood=False) == []
+    fixed = changed(BANK_TOKEN, ("bank_account", "bank_name"), None)
+    assert failures("bank_account", odd, fixed, understood=False) == [
+        (W, "bank_account.country: expected '0', got 'US'")
+    ]
