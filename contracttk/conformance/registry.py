@@ -60,13 +60,24 @@ def register(
     name: str,
     *,
     group: str,
-    basis: str,
-    strength: Strength = Strength.HARD,
+    basis: str | None = None,
+    strength: Strength | None = None,
     fn: CheckFn | None = None,
     applies: Applies | None = None,
     per_exchange: bool = True,
 ) -> Check:
-    """Add a check to :data:`CHECKS` (a second registration of a name is a bug: ValueError)."""
+    """Add a check to :data:`CHECKS` (a second registration of a name is a bug: ValueError).
+
+    The strength and basis of a protocol rule come from the contract model's
+    ``PROTOCOL_RULES`` (written once there); other checks give theirs here.
+    """
+    from contracttk.contract import PROTOCOL_RULES
+
+    if name in PROTOCOL_RULES:
+        strength, basis = PROTOCOL_RULES[name]
+    if basis is None:
+        raise ValueError(f"check {name!r} has no basis (the source of its expectation)")
+    strength = strength or Strength.HARD
     if group not in GROUPS:
         raise ValueError(f"unknown check group {group!r}; expected one of {GROUPS}")
     if name in CHECKS:
@@ -81,8 +92,8 @@ def register(
 def check(
     *,
     group: str,
-    basis: str,
-    strength: Strength = Strength.HARD,
+    basis: str | None = None,
+    strength: Strength | None = None,
     applies: Applies | None = None,
     name: str | None = None,
 ) -> Callable[[CheckFn], CheckFn]:

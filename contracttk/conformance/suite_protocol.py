@@ -38,7 +38,10 @@ def _token_id(resp: Any) -> str | None:
 
 
 def _unissued_id(prefix: str = "tok_") -> str:
-    return prefix + "contracttkMissing" + _secrets.token_hex(4)
+    """A well-formed id no target issued (the contract's id format, a marked random part)."""
+    from contracttk.contract import make_id
+
+    return make_id(prefix, "contracttkMissing" + _secrets.token_hex(4))
 
 
 def run_auth_no_key(r: Runner) -> None:

@@ -3,144 +3,112 @@
 Everything else (schemas, strategies, Faker providers, checks, the reference server,
 fixture files) is derived from what is defined here. This package depends on nothing
 else of ours and imports only the standard library (and python-stdnum, lazily).
+
+Names are loaded on first use (PEP 562): ``from contracttk.contract import mask_key``
+imports the key helpers only, not the catalogue, the oracle or the test-value tables. The
+CLI and the pytest plugin import this package on every start, so that keeps them cheap.
+The basis tags every rule cites are defined in :mod:`contracttk.contract._sources`.
 """
 
 from __future__ import annotations
 
-from ._documented import documented_params
-from ._domain_check import domain_problems
-from ._errors import (
-    ExpectedError,
-    Judgement,
-    Strength,
-    body_too_large,
-    idempotency_in_use,
-    idempotency_mismatch,
-    invalid_api_key,
-    malformed_body,
-    no_api_key,
-    no_such_token,
-    publishable_key_forbidden,
-    unrecognized_url,
-)
-from ._kinds import (
-    KIND_NAMES,
-    ApiKey,
-    TokenKind,
-    UnknownKindError,
-    get_kind,
-    is_live_key,
-    key_from_authorization,
-    kinds,
-    mask_key,
-    parse_key,
-)
-from ._oracle import Evaluation, Finding, evaluate_create
-from ._params import (
-    METADATA_MAX_KEY_LENGTH,
-    METADATA_MAX_KEYS,
-    METADATA_MAX_VALUE_LENGTH,
-    WIRE_PATTERNS,
-    Param,
-    bracket_path,
-    find_param,
-    param_tree,
-    response_fields,
-    shared_params,
-)
-from ._protocol import (
-    ID_ALPHABET,
-    ID_RANDOM_LENGTH,
-    IDEMPOTENCY_KEY_HEADER,
-    IDEMPOTENCY_KEY_MAX_LENGTH,
-    MUTABLE_ON_RETRIEVE,
-    PROTOCOL_RULES,
-    REPLAY_HEADER,
-    TOKENS_PATH,
-    is_object_id,
-    is_token_id,
-    make_id,
-    make_token_id,
-)
-from ._semantics import FieldRule, sensitive_values, token_rules
-from ._sources import BASIS_TAGS, HARD_TAGS, basis_tags, has_hard_source
-from ._violations import (
-    Violation,
-    catalogue,
-    get_violation,
-    minimal,
-    sample_leaf,
-    sample_params,
-    violations_for,
-)
-from ._wire import normalise_exp_year, wire
-from .domain import is_public_test_value
+import importlib
+from typing import Any
 
-__all__ = [
-    "BASIS_TAGS",
-    "HARD_TAGS",
-    "IDEMPOTENCY_KEY_HEADER",
-    "IDEMPOTENCY_KEY_MAX_LENGTH",
-    "ID_ALPHABET",
-    "ID_RANDOM_LENGTH",
-    "KIND_NAMES",
-    "METADATA_MAX_KEYS",
-    "METADATA_MAX_KEY_LENGTH",
-    "METADATA_MAX_VALUE_LENGTH",
-    "MUTABLE_ON_RETRIEVE",
-    "PROTOCOL_RULES",
-    "REPLAY_HEADER",
-    "TOKENS_PATH",
-    "WIRE_PATTERNS",
-    "ApiKey",
-    "Evaluation",
-    "ExpectedError",
-    "FieldRule",
-    "Finding",
-    "Judgement",
-    "Param",
-    "Strength",
-    "TokenKind",
-    "UnknownKindError",
-    "Violation",
-    "basis_tags",
-    "body_too_large",
-    "bracket_path",
-    "catalogue",
-    "documented_params",
-    "domain_problems",
-    "evaluate_create",
-    "find_param",
-    "get_kind",
-    "get_violation",
-    "has_hard_source",
-    "idempotency_in_use",
-    "idempotency_mismatch",
-    "invalid_api_key",
-    "is_live_key",
-    "is_object_id",
-    "is_public_test_value",
-    "is_token_id",
-    "key_from_authorization",
-    "kinds",
-    "make_id",
-    "make_token_id",
-    "malformed_body",
-    "mask_key",
-    "minimal",
-    "no_api_key",
-    "no_such_token",
-    "normalise_exp_year",
-    "param_tree",
-    "parse_key",
-    "publishable_key_forbidden",
-    "response_fields",
-    "sample_leaf",
-    "sample_params",
-    "sensitive_values",
-    "shared_params",
-    "token_rules",
-    "unrecognized_url",
-    "violations_for",
-    "wire",
-]
+_EXPORTS: dict[str, str] = {
+    # ._documented
+    "documented_params": "._documented",
+    # ._domain_check
+    "domain_problems": "._domain_check",
+    # ._errors
+    "ExpectedError": "._errors",
+    "Judgement": "._errors",
+    "Strength": "._errors",
+    # ._kinds
+    "ApiKey": "._kinds",
+    "KIND_NAMES": "._kinds",
+    "TokenKind": "._kinds",
+    "UnknownKindError": "._kinds",
+    "get_kind": "._kinds",
+    "is_live_key": "._kinds",
+    "key_from_authorization": "._kinds",
+    "kinds": "._kinds",
+    "mask_key": "._kinds",
+    "parse_key": "._kinds",
+    # ._oracle
+    "Evaluation": "._oracle",
+    "Finding": "._oracle",
+    "evaluate_create": "._oracle",
+    # ._params
+    "METADATA_MAX_KEYS": "._params",
+    "METADATA_MAX_KEY_LENGTH": "._params",
+    "METADATA_MAX_VALUE_LENGTH": "._params",
+    "Param": "._params",
+    "WIRE_PATTERNS": "._params",
+    "bracket_path": "._params",
+    "find_param": "._params",
+    "param_tree": "._params",
+    "response_fields": "._params",
+    "shared_params": "._params",
+    # ._protocol
+    "IDEMPOTENCY_KEY_HEADER": "._protocol",
+    "IDEMPOTENCY_KEY_MAX_LENGTH": "._protocol",
+    "ID_ALPHABET": "._protocol",
+    "ID_RANDOM_LENGTH": "._protocol",
+    "MUTABLE_ON_RETRIEVE": "._protocol",
+    "PROTOCOL_RULES": "._protocol",
+    "REPLAY_HEADER": "._protocol",
+    "TOKENS_PATH": "._protocol",
+    "is_object_id": "._protocol",
+    "is_token_id": "._protocol",
+    "make_id": "._protocol",
+    "make_token_id": "._protocol",
+    # ._protocol_errors
+    "body_too_large": "._protocol_errors",
+    "idempotency_in_use": "._protocol_errors",
+    "idempotency_mismatch": "._protocol_errors",
+    "invalid_api_key": "._protocol_errors",
+    "malformed_body": "._protocol_errors",
+    "no_api_key": "._protocol_errors",
+    "no_such_token": "._protocol_errors",
+    "publishable_key_forbidden": "._protocol_errors",
+    "unrecognized_url": "._protocol_errors",
+    # ._semantics
+    "FieldRule": "._semantics",
+    "sensitive_values": "._semantics",
+    "token_rules": "._semantics",
+    # ._sources
+    "BASIS_TAGS": "._sources",
+    "HARD_TAGS": "._sources",
+    "basis_tags": "._sources",
+    "has_hard_source": "._sources",
+    # ._violations
+    "Violation": "._violations",
+    "catalogue": "._violations",
+    "get_violation": "._violations",
+    "minimal": "._violations",
+    "sample_leaf": "._violations",
+    "sample_params": "._violations",
+    "violations_for": "._violations",
+    # ._wire
+    "normalise_exp_year": "._wire",
+    "wire": "._wire",
+    # .domain
+    "is_public_test_value": ".domain",
+}
+"""Public name -> the submodule defining it."""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -1,4 +1,4 @@
-"""Token kinds, API keys and the rules that tie them together (stripe-tokens.md §2, §7)."""
+"""Token kinds, API keys and the rules that tie them together [SDK] [DOC: API keys]."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class TokenKind:
     live_secret_may_create: bool
     """False for account/person: in live mode only a publishable key may create them [DOC]."""
     embedded_id_prefix: str | None = None
-    """Id prefix of the embedded object: ``card_`` / ``ba_`` [FIX] §7; None without one."""
+    """Id prefix of the embedded object: ``card_`` / ``ba_`` [FIX] [DOC]; None without one."""
 
     @property
     def param(self) -> Param:

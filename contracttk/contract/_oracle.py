@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from . import _names as N
 from . import _rules as R
 from ._domain_check import check_domain
-from ._errors import ExpectedError, Strength, invalid_value, live_secret_key_forbidden
+from ._errors import ExpectedError, Strength, invalid_value
 from ._kinds import KIND_NAMES, ApiKey
 from ._names import Rule, split_violation_name, violation_name
 from ._oracle_kinds import bank_rules, card_rules, cvc_update_rules, identity_rules
@@ -33,7 +34,17 @@ from ._params import (
     param_tree,
     shared_params,
 )
-from ._wire import INT_RE, NUM_RE, as_map, as_text, is_container, is_digits, wire
+from ._protocol_errors import live_secret_key_forbidden
+from ._wire import (
+    INT_RE,
+    NUM_RE,
+    as_map,
+    as_text,
+    digit_order,
+    is_container,
+    is_digits,
+    wire,
+)
 from .domain import IBAN_COUNTRIES
 
 __all__ = ["TOP_LEVEL_PARAMS", "Evaluation", "Finding", "evaluate_create"]
@@ -60,9 +71,23 @@ class Evaluation:
 
     kind: str | None
     findings: list[Finding] = field(default_factory=list)
-    outside_domain: tuple[str, ...] = ()
-    """Values outside the model's understood domain, as ``"<path>: <reason>"`` (see
-    :func:`~contracttk.contract.domain_problems`), leaving out values a finding is about."""
+    params: Any = field(default=None, repr=False, compare=False)
+    """The payload judged (the domain test reads it on demand)."""
+    today: date | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def outside_domain(self) -> tuple[str, ...]:
+        """Values outside the model's understood domain, as ``"<path>: <reason>"`` (see
+        :func:`~contracttk.contract.domain_problems`), leaving out values a finding is about.
+
+        Computed on first use: a server answering the oracle's verdict never needs it, and
+        fuzzers send payloads of every kind at once, whose trees are large.
+        """
+        if self.kind is None:
+            # No single token kind: a request-level finding already says what is wrong, and
+            # no token's answer is predicted, so there is nothing the domain could explain.
+            return ()
+        return _outside(check_domain(self.params, today=self.today), self.findings)
 
     @property
     def accepted(self) -> bool:
@@ -170,7 +195,7 @@ def _check_array(param: Param, value: Any, add: Add) -> None:
     path = param.path
     keys: list[str] | None = None
     if isinstance(value, dict) and value and all(is_digits(k) for k in value):
-        keys = sorted(value, key=int)
+        keys = sorted(value, key=digit_order)
         value = [value[k] for k in keys]
     if not is_container(value):
         if as_text(value) == "":
@@ -290,5 +315,4 @@ def evaluate_create(
             and kind in ("account", "person")
         ):
             add(violation_name(kind, Rule.LIVE_SECRET_KEY), live_secret_key_forbidden(kind))
-    outside = _outside(check_domain(params, today=today), findings)
-    return Evaluation(kind, findings, outside)
+    return Evaluation(kind, findings, params, today)

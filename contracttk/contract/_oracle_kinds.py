@@ -10,10 +10,11 @@ from typing import Any
 
 from . import _names as N
 from . import _rules as R
-from ._errors import ExpectedError, live_mode_test_card
+from ._errors import ExpectedError
 from ._kinds import ApiKey
 from ._names import Rule, violation_name
 from ._params import param_tree
+from ._protocol_errors import live_mode_test_card
 from ._wire import is_digits, normalise_exp_year, wire
 from .domain import (
     IBAN_COUNTRIES,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -61,9 +61,10 @@ class Param:
     def __post_init__(self) -> None:
         self._index.update((c.name, c) for c in self.children)
 
-    @property
+    @cached_property
     def path(self) -> str:
         """The form-encoding name, e.g. ``account[individual][dob][day]``."""
+        # Cached: the oracle and the domain test ask for it on every value of every request.
         return bracket_path(self.keys)
 
     @property

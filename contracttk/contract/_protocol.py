@@ -9,7 +9,6 @@ Basis tags are defined in :mod:`contracttk.contract._sources`.
 from __future__ import annotations
 
 import re
-import secrets
 import string
 from functools import cache
 
@@ -89,6 +88,8 @@ def make_id(prefix: str, random_part: str | None = None) -> str:
     CSPRNG: ids must not be guessable), or + ``random_part`` when given (ValueError unless it
     is non-empty ASCII alphanumeric)."""
     if random_part is None:
+        import secrets  # lazily: it pulls in hashlib, ~20 ms on every CLI start otherwise
+
         # A byte modulo 62 is very slightly biased; irrelevant for unique, unguessable ids.
         random_part = "".join(ID_ALPHABET[b % 62] for b in secrets.token_bytes(ID_RANDOM_LENGTH))
     elif not _RANDOM_RE.fullmatch(random_part):

@@ -95,25 +95,42 @@ def rule_wrong_type(param: Param, value: str) -> ExpectedError:
     )
 
 
+# A value of the wrong JSON type cannot be what the [SDK] parameter types describe, and the
+# API validates its parameters (it rejects unknown keys and bad integers [ISSUE]), so a
+# token minted from one is a hard failure; the error's shape is our inference.
+_TYPE_BASIS = "[SDK: parameter types] [INF: error shape]"
+
+
 def rule_hash_for_scalar(param: Param) -> ExpectedError:
-    """A hash (or list) where a scalar belongs. Error shape [INF]; rejection is certain."""
+    """A hash (or list) where a scalar belongs: rejected; error shape [INF]."""
     return invalid_value(
         param.path,
         f"Invalid {_TYPE_WORD.get(param.type, param.type)}",
+        basis=_TYPE_BASIS,
         warn="status type param",
         reject=Strength.HARD,
     )
 
 
 def rule_scalar_for_hash(param: Param) -> ExpectedError:
-    """A plain string where a hash belongs. Error shape [INF]."""
-    return invalid_value(param.path, "Invalid hash", warn="status type param", reject=Strength.HARD)
+    """A plain string where a hash belongs: rejected; error shape [INF]."""
+    return invalid_value(
+        param.path,
+        "Invalid hash",
+        basis=_TYPE_BASIS,
+        warn="status type param",
+        reject=Strength.HARD,
+    )
 
 
 def rule_array_wrong_type(param: Param) -> ExpectedError:
-    """Not an array where an array belongs. Error shape [INF]."""
+    """Not an array where an array belongs: rejected; error shape [INF]."""
     return invalid_value(
-        param.path, "Invalid array", warn="status type param", reject=Strength.HARD
+        param.path,
+        "Invalid array",
+        basis=_TYPE_BASIS,
+        warn="status type param",
+        reject=Strength.HARD,
     )
 
 
@@ -339,12 +356,13 @@ def rule_cvc_update_cvc() -> ExpectedError:
 
 def rule_no_kind() -> ExpectedError:
     """None of the six hashes: 400 "You must supply either a card, customer, PII data, bank
-    account…" [3P + public scan report]. A token of no kind cannot exist: rejection is hard."""
+    account…" [3P + public scan report]. A token of no kind cannot exist (its ``type`` is
+    never null [SDK]): rejection is hard, the error's shape a warning."""
     return invalid_value(
         None,
         "You must supply either a card, customer, PII data, bank account, or account legal entity "
         "to create a token.",
-        basis="[3P] [INF: status]",
+        basis="[SDK: Token.type is never null] [3P] [INF: status]",
         warn="status type",
         reject=Strength.HARD,
     )

@@ -1,40 +1,47 @@
-"""What a successful create must answer: the token object's fields derived from the input.
+"""What a successful create must answer: the token object's fields, checked for meaning.
 
-``token_rules`` lists one :class:`FieldRule` per fact (stripe-tokens.md §3, §7, §9),
-each with its strength. The checks evaluate them on real responses; the reference server
-builds its embedded card / bank_account objects from the rules' exact values, so the two
-cannot drift apart.
+``token_rules`` lists one :class:`FieldRule` per fact about the token object and its embedded
+card / bank_account (units and windows of timestamps, id formats, nullability by kind,
+values derived from the input), each with its strength and basis (tags:
+:mod:`._sources`). Facts Stripe's sources only let us infer are warnings. Rules derived from
+the request's values (echoes, last4, brand of a test card...) are hard only for a payload
+the model understands (see :attr:`Evaluation.understood`): for any other they are warnings.
+
+The checks evaluate the rules on real responses; the reference server builds its embedded
+objects from the rules' exact values, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from ._errors import Strength
 from ._kinds import get_kind
 from ._params import bracket_path
-from ._wire import normalise_exp_year, wire
-from .domain import TEST_BANK_NAME, TEST_ROUTING_NUMBER, brand_display, find_test_card
+from ._protocol import is_object_id, is_token_id
+
+__all__ = ["CHECK_VALUES", "FieldRule", "sensitive_values", "token_rules"]
 
 _MISSING = object()
 CHECK_VALUES = ("pass", "fail", "unavailable", "unchecked")
-CARD_ECHO = (
-    "name",
-    "address_line1",
-    "address_line2",
-    "address_city",
-    "address_state",
-    "address_zip",
-    "address_country",
-)
+H, W = Strength.HARD, Strength.WARNING
+CLOCK_SLACK = 86400
+"""``created`` may be this many seconds off our clock: the server's clock is not ours."""
 
 
 @dataclass(frozen=True)
 class FieldRule:
-    """One fact about the response: at ``path`` the value is / is one of / starts with ..."""
+    """One fact about the response: at ``path`` the value is / is one of / starts with ...
+
+    ``optional`` lets the field be absent; ``from_input`` marks facts derived from the
+    request's values (hard only when the payload is understood). ``predicate`` is a test
+    the value must pass, described by ``expectation``.
+    """
 
     path: tuple[str, ...]
     strength: Strength
@@ -44,6 +51,11 @@ class FieldRule:
     prefix: tuple[str, ...] | None = None
     type_: type | tuple[type, ...] | None = None
     absent: bool = False
+    between: tuple[float, float] | None = None
+    predicate: Callable[[Any], bool] | None = None
+    expectation: str = ""
+    optional: bool = False
+    from_input: bool = False
 
     @property
     def has_value(self) -> bool:
@@ -56,7 +68,7 @@ class FieldRule:
         where = ".".join(self.path)
         for key in self.path:
             if not isinstance(cur, Mapping) or key not in cur:
-                return None if self.absent else f"{where} is missing"
+                return None if self.absent or self.optional else f"{where} is missing"
             cur = cur[key]
         if self.absent:
             return f"{where} must be absent, got {cur!r}"[:300]
@@ -75,6 +87,13 @@ class FieldRule:
                     :300
                 ]
             )
+        if self.between is not None:
+            lo, hi = self.between
+            number = isinstance(cur, (int, float)) and not isinstance(cur, bool)
+            if not number or not lo <= cur <= hi:
+                return f"{where}: expected a number from {lo:.0f} to {hi:.0f}, got {cur!r}"[:300]
+        if self.predicate is not None and not self.predicate(cur):
+            return f"{where}: expected {self.expectation}, got {cur!r}"[:300]
         return None
 
 
@@ -83,25 +102,85 @@ def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def _type_names(t: type | tuple[type, ...]) -> str:
-    return " or ".join(x.__name__ for x in _as_tuple(t))
+    return " or ".join("null" if x is type(None) else x.__name__ for x in _as_tuple(t))
 
 
-H, W = Strength.HARD, Strength.WARNING
+def is_ip_or_null(value: Any) -> bool:
+    """``None`` or a string that is an IPv4/IPv6 address."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    import ipaddress  # lazily: the CLI imports this package on every start
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_ALNUM_RE = re.compile(r"[A-Za-z0-9]+")
+
+
+def is_alnum_or_null(value: Any) -> bool:
+    """``None`` or a non-empty ASCII alphanumeric string (fingerprints)."""
+    return value is None or (isinstance(value, str) and _ALNUM_RE.fullmatch(value) is not None)
 
 
 def token_rules(
-    kind: str, params: Mapping[str, Any], *, livemode: bool, today: date | None = None
+    kind: str,
+    params: Mapping[str, Any],
+    *,
+    livemode: bool,
+    today: date | None = None,
+    now: float | None = None,
+    understood: bool = True,
 ) -> list[FieldRule]:
-    """The rules a 200 answer to a valid ``kind`` payload must satisfy."""
+    """The rules a 200 answer to an accepted ``kind`` payload must satisfy.
+
+    ``now`` (Unix seconds, default: the current time) anchors the ``created`` window;
+    ``understood=False`` demotes every rule derived from the request's values to a warning.
+    """
+    from ._semantics_embedded import bank_account_rules, card_rules
+
     today = today or date.today()
+    now = time.time() if now is None else now
     k = get_kind(kind)
     rules = [
         FieldRule(("object",), H, "[SDK] [FIX]", equals="token"),
-        FieldRule(("type",), H, "[SDK] [DOC]", equals=kind),
-        FieldRule(("id",), H, "[FIX] [DOC] §7", prefix=k.id_prefixes),
+        FieldRule(("type",), H, "[SDK] [DOC] the kind created", equals=kind),
+        FieldRule(("id",), H, "[FIX] [DOC] the kind's id prefix", prefix=k.id_prefixes),
+        FieldRule(
+            ("id",),
+            W,
+            "[FIX] [INF] prefix + alphanumeric random part",
+            predicate=lambda v: is_token_id(v, kind),
+            expectation=f"{k.id_prefixes[0]} followed by letters and digits",
+        ),
         FieldRule(("created",), H, "[SDK] Unix seconds", type_=int),
+        FieldRule(
+            ("created",),
+            H,
+            "[SDK] seconds since the Unix epoch (milliseconds would lie far in the future)",
+            between=(1, now + CLOCK_SLACK),
+        ),
+        FieldRule(
+            ("created",),
+            W,
+            "[INF] a token is created now (within a day of our clock)",
+            between=(now - CLOCK_SLACK, now + CLOCK_SLACK),
+        ),
         FieldRule(("livemode",), H, "[DOC: API keys] follows the key's mode", equals=livemode),
         FieldRule(("used",), H, "[SDK] false on creation", equals=False),
+        FieldRule(("client_ip",), H, "[SDK] a string or null", type_=(str, type(None))),
+        FieldRule(
+            ("client_ip",),
+            W,
+            "[INF] the address the request came from",
+            predicate=is_ip_or_null,
+            expectation="an IP address or null",
+        ),
     ]
     for other in ("card", "bank_account"):
         if other != k.embedded_object:
@@ -111,118 +190,41 @@ def token_rules(
     body = params.get(kind)
     body = body if isinstance(body, Mapping) else {}
     if kind == "card":
-        rules += _card_rules(body, today)
+        rules += card_rules(body, today)
     elif kind == "bank_account":
-        rules += _bank_rules(body)
+        rules += bank_account_rules(body)
+    if not understood:
+        rules = [replace(r, strength=W) if r.from_input and r.strength is H else r for r in rules]
     return rules
 
 
-def _card_rules(card: Mapping[str, Any], today: date) -> list[FieldRule]:
-    number = wire(card.get("number"))
-    rules = [
-        FieldRule(("card", "object"), H, "[SDK]", equals="card"),
+def embedded_id_rules(obj: str, prefix: str) -> list[FieldRule]:
+    """``<obj>.object`` and the format of ``<obj>.id`` (prefix hard, alphanumeric part [INF])."""
+    return [
+        FieldRule((obj, "object"), H, "[SDK] [FIX]", equals=obj),
+        FieldRule((obj, "id"), H, "[FIX] [DOC] the object's id prefix", prefix=(prefix,)),
         FieldRule(
-            ("card", "id"), H, "[FIX] §7", prefix=(get_kind("card").embedded_id_prefix or "",)
+            (obj, "id"),
+            W,
+            "[FIX] [INF] prefix + alphanumeric random part",
+            predicate=lambda v: is_object_id(v, prefix),
+            expectation=f"{prefix} followed by letters and digits",
         ),
         FieldRule(
-            ("card", "last4"), H, "[SDK] last four digits of card[number]", equals=number[-4:]
-        ),
-        FieldRule(
-            ("card", "exp_month"), H, "[SDK] integer", equals=int(wire(card.get("exp_month")) or 0)
-        ),
-        FieldRule(
-            ("card", "exp_year"),
-            H,
-            "[SDK] four digits",
-            equals=normalise_exp_year(wire(card.get("exp_year")), today),
+            (obj, "fingerprint"),
+            W,
+            "[FIX] [INF] an alphanumeric fingerprint, never the number",
+            predicate=is_alnum_or_null,
+            expectation="letters and digits or null",
+            optional=True,
         ),
     ]
-    test_card = find_test_card(number)
-    if test_card is not None and test_card.display_brand is not None:
-        rules.append(
-            FieldRule(
-                ("card", "brand"),
-                H,
-                "[DOC: Testing] test card brand",
-                equals=test_card.display_brand,
-            )
-        )
-    elif test_card is None:
-        rules.append(
-            FieldRule(("card", "brand"), W, "[INF] brand by BIN", equals=brand_display(number))
-        )
-    if test_card is not None and test_card.funding is not None:
-        rules.append(FieldRule(("card", "funding"), H, test_card.basis, equals=test_card.funding))
-    for name in CARD_ECHO:
-        value = wire(card[name]) if name in card else None
-        rules.append(
-            FieldRule(
-                ("card", name),
-                H,
-                "[SDK] echo of the input (null when not sent)",
-                equals=value or None,
-            )
-        )
-    if "cvc" in card:
-        rules.append(
-            FieldRule(
-                ("card", "cvc_check"), H, "[FIX] [DOC] a CVC was checked", one_of=CHECK_VALUES
-            )
-        )
-    else:
-        rules.append(
-            FieldRule(("card", "cvc_check"), W, "[INF] null when no CVC was sent", equals=None)
-        )
-    return rules
-
-
-def _bank_rules(bank: Mapping[str, Any]) -> list[FieldRule]:
-    account = wire(bank.get("account_number"))
-    rules = [
-        FieldRule(("bank_account", "object"), H, "[SDK]", equals="bank_account"),
-        FieldRule(
-            ("bank_account", "id"),
-            H,
-            "[FIX] §7",
-            prefix=(get_kind("bank_account").embedded_id_prefix or "",),
-        ),
-        FieldRule(
-            ("bank_account", "last4"),
-            H,
-            "[SDK] last four of the account number",
-            equals=account[-4:],
-        ),
-        FieldRule(("bank_account", "country"), H, "[SDK] echo", equals=wire(bank.get("country"))),
-        FieldRule(("bank_account", "status"), H, "[DOC] a fresh token shows new", equals="new"),
-    ]
-    if "currency" in bank:
-        rules.append(
-            FieldRule(
-                ("bank_account", "currency"),
-                H,
-                "[SDK] lower-case echo",
-                equals=wire(bank["currency"]).lower(),
-            )
-        )
-    for name in ("account_holder_name", "account_holder_type", "routing_number"):
-        if name in bank:
-            rules.append(
-                FieldRule(("bank_account", name), H, "[FIX] echo", equals=wire(bank[name]))
-            )
-    if wire(bank.get("routing_number")) == TEST_ROUTING_NUMBER:
-        rules.append(
-            FieldRule(
-                ("bank_account", "bank_name"),
-                H,
-                "[FIX] [DOC] test routing number",
-                equals=TEST_BANK_NAME,
-            )
-        )
-    return rules
 
 
 def sensitive_values(kind: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(path, value)`` of every secret in a payload that must never come back (§9)."""
+    """``(path, value)`` of every secret in a payload that must never come back [SDK] [FIX]."""
+    from ._wire import wire
+
     out: list[tuple[str, str]] = []
     for keys in get_kind(kind).sensitive_paths:
         cur: Any = params

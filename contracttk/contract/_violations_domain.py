@@ -22,9 +22,10 @@ from ._catalogue_base import (
     sample_params,
     setter,
 )
-from ._errors import ExpectedError, live_mode_test_card, live_secret_key_forbidden
+from ._errors import ExpectedError
 from ._names import Rule, split_violation_name, violation_name
 from ._params import param_tree
+from ._protocol_errors import live_mode_test_card, live_secret_key_forbidden
 from .domain import LUHN_FAILING_TEST_NUMBER, cvc_lengths_for, detect_brand
 
 __all__ = ["UNKNOWN_KEY", "domain_violations"]

@@ -19,6 +19,7 @@ __all__ = [
     "NUM_RE",
     "as_map",
     "as_text",
+    "digit_order",
     "is_container",
     "is_digits",
     "normalise_exp_year",
@@ -57,6 +58,13 @@ def is_container(value: Any) -> bool:
 def is_digits(s: str) -> bool:
     """ASCII digits only (``str.isdigit`` alone accepts ``"²"`` and full-width digits)."""
     return s.isascii() and s.isdigit()
+
+
+def digit_order(key: str) -> tuple[int, str]:
+    """Sort key putting ASCII-digit strings in numeric order without ``int()``, which refuses
+    more than 4300 digits (a form key like ``expand[999…]`` may carry any number of them)."""
+    stripped = key.lstrip("0")
+    return len(stripped), stripped
 
 
 def as_map(value: Any) -> Any:

@@ -116,7 +116,10 @@ class CardErrorAs400(Mutant):
 
     AREA = "errors"
     FAULT = Fault(
-        "expected_error", ("card::invalid",), signature="differs in status(, .*)?", answer=(400, "card_error")
+        "expected_error",
+        ("card::invalid",),
+        signature="differs in status(, .*)?",
+        answer=(400, "card_error"),
     )
 
     def error_response(self, expected: ExpectedError) -> Response:
@@ -131,7 +134,10 @@ class CardErrorBracketParam(Mutant):
 
     AREA = "errors"
     FAULT = Fault(
-        "expected_error", ("card::invalid",), signature="differs in (.*, )?param", answer=(402, "card_error")
+        "expected_error",
+        ("card::invalid",),
+        signature="differs in (.*, )?param",
+        answer=(402, "card_error"),
     )
 
     def error_response(self, expected: ExpectedError) -> Response:
@@ -146,7 +152,10 @@ class MissingCodeOnParameterMissing(Mutant):
 
     AREA = "errors"
     FAULT = Fault(
-        "expected_error", ("card::invalid",), violation="*:missing", signature="differs in (.*, )?code(, .*)?"
+        "expected_error",
+        ("card::invalid",),
+        violation="*:missing",
+        signature="differs in (.*, )?code(, .*)?",
     )
 
     def error_response(self, expected: ExpectedError) -> Response:

@@ -12,7 +12,7 @@ from ..registry import check
 __all__ = ["error_envelope", "not_a_server_error", "response_schema", "response_size"]
 
 
-@check(group="generic", basis="[DOC: Errors] a 5xx means the server failed, whatever was sent")
+@check(group="generic")
 def not_a_server_error(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
     """Never a 5xx, whatever was sent."""
     if response.status < 500:
@@ -57,11 +57,7 @@ def response_size(request: RequestInfo, response: ResponseInfo) -> list[Failure]
     ]
 
 
-@check(
-    group="generic",
-    basis='[HSPEC error] [SDK _error_object.py]: error bodies are {"error": {"type": ...}}',
-    applies=lambda req, resp: not resp.ok,
-)
+@check(group="generic", applies=lambda req, resp: not resp.ok)
 def error_envelope(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
     """Every non-2xx answer is JSON ``{"error": {"type": "...", ...}}`` with a JSON content type."""
     if response.ok or response.truncated:
@@ -142,11 +138,7 @@ def _schema_applies(req: RequestInfo, resp: ResponseInfo) -> bool:
     )
 
 
-@check(
-    group="generic",
-    basis="[SDK] [FIX]: the token and error objects (bundled response schemas)",
-    applies=_schema_applies,
-)
+@check(group="generic", applies=_schema_applies)
 def response_schema(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
     """Answers of the token routes conform to the bundled response schemas (2xx: JSON token).
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cache
 
 from contracttk.contract import (
+    MUTABLE_ON_RETRIEVE,
+    REPLAY_HEADER,
     idempotency_mismatch,
     invalid_api_key,
     kinds,
@@ -25,7 +27,6 @@ from ..registry import check, register
 from .create import expect
 
 __all__ = [
-    "REPLAYED_HEADER",
     "UniqueIds",
     "auth_bad_key",
     "auth_no_key",
@@ -36,9 +37,6 @@ __all__ = [
     "retrieve_unknown_id",
 ]
 
-REPLAYED_HEADER = "Idempotent-Replayed"
-# Fields a retrieve may legitimately change: `used` flips once a token is consumed.
-_MUTABLE_FIELDS = frozenset({"used"})
 _MISSING = object()
 
 
@@ -80,27 +78,11 @@ def idempotency_mismatch_check(request: RequestInfo, response: ResponseInfo) -> 
     return expect("idempotency_mismatch", idempotency_mismatch(key), request, response)
 
 
-register(
-    "idempotency_replay",
-    group="protocol",
-    basis="[DOC: Idempotent requests]: a replay returns the stored status and body",
-)
-register(
-    "idempotency_replayed_header",
-    group="protocol",
-    basis="[DOC: Idempotent requests] [SDK-other: stripe-ruby idempotent_replayed?]",
-)
-register(
-    "retrieve_consistency",
-    group="protocol",
-    basis="[SDK _token_service.py]: GET returns the same token object",
-)
-register("unique_ids", group="protocol", basis="[FIX] [DOC]: an id names one object")
-register(
-    "responds",
-    group="generic",
-    basis="a request must get a complete HTTP answer within the run's timeout",
-)
+register("idempotency_replay", group="protocol")
+register("idempotency_replayed_header", group="protocol")
+register("retrieve_consistency", group="protocol")
+register("unique_ids", group="protocol")
+register("responds", group="generic")
 register(
     "kind_support",
     group="create",
@@ -143,11 +125,11 @@ def idempotency_replay(
                 signature="new id" if id1 != id2 else "body differs",
             )
         )
-    if r1.ok and r2.headers.get(REPLAYED_HEADER.lower(), "").strip().lower() != "true":
+    if r1.ok and r2.headers.get(REPLAY_HEADER.lower(), "").strip().lower() != "true":
         out.append(
             fail(
                 "idempotency_replayed_header",
-                f"replay lacks the header {REPLAYED_HEADER}: true",
+                f"replay lacks the header {REPLAY_HEADER}: true",
                 req2,
                 r2,
                 signature="header missing",
@@ -177,7 +159,7 @@ def retrieve_consistency(
     diffs = [
         k
         for k in sorted(set(b1) | set(b2))
-        if k not in _MUTABLE_FIELDS and b1.get(k, _MISSING) != b2.get(k, _MISSING)
+        if k not in MUTABLE_ON_RETRIEVE and b1.get(k, _MISSING) != b2.get(k, _MISSING)
     ]
     if not diffs:
         return []

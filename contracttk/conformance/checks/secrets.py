@@ -257,7 +257,12 @@ class _Secret:
         return self.value in text
 
 
-@check(group="secrets", basis="[SDK] [FIX] [DOC]: tokens expose last4/fingerprint, never the value")
+def _found_by_scan(where: str) -> bool:
+    """A card-number-shaped run found by scanning the raw request, not at a secret path."""
+    return "(in the request" in where
+
+
+@check(group="secrets")
 def no_secret_echo(request: RequestInfo, response: ResponseInfo) -> list[Failure]:
     """No submitted PAN, CVC, account number, ID number or API key comes back anywhere."""
     # Real PANs, CVCs, account, ID and tax numbers all carry digits; a fuzzer's word in a
@@ -278,7 +283,11 @@ def no_secret_echo(request: RequestInfo, response: ResponseInfo) -> list[Failure
         _Secret(where, value)
         for where, value in secrets
         if where == "API key"
-        or not (value in plain or (value not in names and any(value in t for t in model_texts)))
+        or not (
+            value in plain
+            or (value not in names and any(value in t for t in model_texts))
+            or (_found_by_scan(where) and any(value in p for p in plain))
+        )
     ]
     if not wanted:
         return []

@@ -1,0 +1,38 @@
+"""The contract package loads its names on first use, and every exported name resolves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import contracttk.contract as contract
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in contract.__all__:
+        assert getattr(contract, name) is not None, name
+    assert set(contract.__all__) <= set(dir(contract))
+
+
+def test_unknown_names_raise_attribute_error() -> None:
+    try:
+        contract.no_such_name  # noqa: B018
+    except AttributeError as err:
+        assert "no_such_name" in str(err)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_key_helpers_load_without_the_catalogue() -> None:
+    code = (
+        "import sys; import contracttk.contract as c; "
+        "before = sorted(m for m in sys.modules if m.startswith('contracttk.contract.')); "
+        "from contracttk.contract import mask_key, is_live_key; "
+        "after = sorted(m for m in sys.modules if m.startswith('contracttk.contract.')); "
+        "print(before, after)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = out.stdout.strip().split("] [")
+    assert before == "["
+    assert "_violations" not in after and "_oracle" not in after and "domain" not in after
+    assert "contracttk.contract._kinds" in after
