@@ -35,9 +35,11 @@ from contracttk.encoding import (
 def test_public_surface() -> None:
     assert sorted(encoding_module.__all__) == [
         "EncodingError",
+        "as_requests_data",
         "decode",
         "decode_pairs",
         "encode",
+        "encode_loose",
         "encode_pairs",
         "flatten_paths",
     ]

@@ -40,19 +40,9 @@ D = date(2025, 6, 15)
 
 # Entries where today's model contradicts the facts (issue 9 audit). strict: once the model is
 # corrected they XPASS and fail the run, so the mark is removed with the fix.
-KNOWN_WRONG = {
-    "card:live_mode_test_card": "issue 9: param '' asserted hard; a newer response omits param",
-    "bank_account[routing_number]:empty_with_iban": (
-        "issue 9: the 2022 answer (parameter_invalid_empty on bank_account[routing_number]) "
-        "fails hard; both eras must pass"
-    ),
-    "person[additional_tos_acceptances][account][date]:missing": (
-        "issue 9: not established (SDK marks date optional), yet status/type are hard"
-    ),
-    "person[additional_tos_acceptances][account][ip]:missing": (
-        "issue 9: not established (SDK marks ip optional), yet status/type are hard"
-    ),
-}
+# Catalogue entries the model got wrong (the issue 9 audit): all corrected; kept empty so a
+# newly found one can be marked here, strict, until the model is fixed.
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def own_answer(expected: ExpectedError) -> dict[str, Any]:

@@ -282,18 +282,12 @@ DOMAIN_CASES = [
         "card:live_mode_test_card",
         {"k": LIVE_PK},
         id="test card live",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 9: live_mode_test_card param '' is hard, not established"
-        ),
     ),
     pytest.param(
         {"bank_account": {**IBAN_BANK, "routing_number": ""}},
         "bank_account[routing_number]:empty_with_iban",
         {},
         id="IBAN routing empty",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 9: the 2022 parameter_invalid_empty answer fails hard"
-        ),
     ),
     *(
         pytest.param(
@@ -301,9 +295,6 @@ DOMAIN_CASES = [
             f"person[additional_tos_acceptances][account][{left_out}]:missing",
             {},
             id=f"ToS acceptance without {left_out}",
-            marks=pytest.mark.xfail(
-                strict=True, reason=f"issue 9: ToS acceptance {left_out} missing is asserted hard"
-            ),
         )
         for left_out, partial in [
             ("date", {"ip": "127.0.0.1", "user_agent": "Mozilla/5.0"}),
@@ -386,9 +377,6 @@ def test_two_kinds_is_not_a_hard_rule() -> None:
         assert ev.findings and ev.must_reject is not Strength.HARD
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9: payment_method alone is demanded account_number/country"
-)
 def test_bank_account_payment_method_alone_is_not_rejected_hard() -> None:
     """§4.2: payment_method is 'exclusive with every other key in the hash' [SDK]."""
     for form in forms({"bank_account": {"payment_method": "pm_1PgcFacts"}}):
@@ -402,7 +390,6 @@ def test_bank_account_payment_method_with_other_keys_is_only_a_warning() -> None
     judge(payload, row, row.answers_for("bank_account[payment_method]"))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: an empty expand item (expand[0]=) is accepted")
 def test_empty_array_item_is_rejected() -> None:
     """§1.1: an empty string is rejected unless the field may be unset; expand may not."""
     for form in forms({**base("pii"), "expand": [""]}):
