@@ -392,7 +392,7 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["notaurl"], "is not an http(s) URL"),
+        (["notaurl"], "must start with http:// or https://"),
         (["http://127.0.0.1:port"], "is not a valid URL"),
         (["http://[::1"], "is not a valid URL"),
         (["--timeout", "nan"], "finite"),

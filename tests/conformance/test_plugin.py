@@ -276,7 +276,7 @@ def test_a_refused_api_key_stops_the_run_before_any_item(tmp_path: Path, server:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--contracttk-url", "notaurl"], "not an http(s) URL"),
+        (["--contracttk-url", "notaurl"], "must start with http:// or https://"),
         (["--contracttk-url", "http://127.0.0.1:port"], "not a valid URL"),
         (["--contracttk-timeout", "-1"], "at least 0.1"),
         (["--contracttk-timeout", "nan"], "finite"),

@@ -43,7 +43,8 @@ class AcceptsAnonymous(Mutant):
         "auth_no_key",
         ("auth::no_key",),
         # Creates succeed (200); the keyless retrieve looks the id up and answers 404.
-        signature="accepted|differs in status",
+        signature="accepted|answer differs",
+        message="expected 401|status: expected",
     )
 
     def authenticate(self, request: Request) -> ApiKey:
@@ -57,7 +58,12 @@ class AcceptsAnyTestKey(Mutant):
     shape is checked). Caught by ``auth_bad_key`` (401, hard)."""
 
     AREA = "auth"
-    FAULT = Fault("auth_bad_key", ("auth::bad_key",), signature="accepted|differs in status")
+    FAULT = Fault(
+        "auth_bad_key",
+        ("auth::bad_key",),
+        signature="accepted|answer differs",
+        message="expected 401|status: expected",
+    )
 
     def authenticate(self, request: Request) -> ApiKey:
         from contracttk.contract import parse_key

@@ -118,7 +118,8 @@ class CardErrorAs400(Mutant):
     FAULT = Fault(
         "expected_error",
         ("card::invalid",),
-        signature="differs in status(, .*)?",
+        signature="answer differs",
+        message="status: expected",
         answer=(400, "card_error"),
     )
 
@@ -136,7 +137,8 @@ class CardErrorBracketParam(Mutant):
     FAULT = Fault(
         "expected_error",
         ("card::invalid",),
-        signature="differs in (.*, )?param",
+        signature="answer differs",
+        message="param: expected",
         answer=(402, "card_error"),
     )
 
@@ -155,7 +157,8 @@ class MissingCodeOnParameterMissing(Mutant):
         "expected_error",
         ("card::invalid",),
         violation="*:missing",
-        signature="differs in (.*, )?code(, .*)?",
+        signature="answer differs",
+        message="code: expected",
     )
 
     def error_response(self, expected: ExpectedError) -> Response:
