@@ -37,6 +37,8 @@ __all__ = [
     "load_average",
     "machine",
     "now",
+    "pip",
+    "venv_python",
     "versions",
 ]
 
