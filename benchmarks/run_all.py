@@ -92,7 +92,9 @@ def git_revision() -> str:
         return proc.stdout.strip() if proc.returncode == 0 else ""
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return f"{head} + uncommitted changes" if git("status", "--porcelain") else head
+    # The results files are what run_all writes: their changes do not make the code dirty.
+    dirty = git("status", "--porcelain", "--", ".", ":!benchmarks/RESULTS*.md")
+    return f"{head} + uncommitted changes" if dirty else head
 
 
 def script_args(spec: Spec, quick: bool) -> list[str]:
