@@ -5,12 +5,16 @@ with N keep-alive connections (one thread each, ``http.client``). One iteration 
 token create (``POST /v1/tokens``) followed by its retrieve (``GET /v1/tokens/{id}``).
 Printed: a markdown table of requests/s and latency percentiles.
 
-localstripe is started through a small launcher (see shared/reference/localstripe.md): its
+localstripe is started through a small launcher (``LOCALSTRIPE_LAUNCHER`` below): its
 app bound to 127.0.0.1 only, and its machine-wide pickle file redirected into this run's
 temporary folder (or switched off), so nothing outside that folder is touched.
 
     python benchmarks/bench_server.py --quick
-    python benchmarks/bench_server.py --rounds 5 --duration 5 --connections 8
+    python benchmarks/bench_server.py --rounds 5 --pairs 3000 --connections 8
+
+Every target answers the same fixed number of create+retrieve pairs per round (not a fixed
+duration), so request counts and the number of stored tokens are equal; rounds rotate the
+targets' order; figures are medians over rounds, printed with the command and the date.
 
 Note the machine: with 2 cores the client threads compete with the server for CPU, so the
 numbers are a comparison between servers, not an absolute capacity.
@@ -21,19 +25,22 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import platform
+import math
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _benchlib import header
 
 KEY = "sk_test_contracttk_secret"
 CARD_BODY = (
@@ -82,12 +89,6 @@ class Result:
     def rps(self) -> float:
         return 2 * self.pairs / self.seconds if self.seconds else 0.0
 
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -126,19 +127,27 @@ def started(cmd: list[str], port: int, log: Path) -> Iterator[None]:
                 proc.wait()
 
 
-def drive(port: int, connections: int, seconds: float, warmup: float, result: Result) -> None:
-    """Run create+retrieve loops on ``connections`` threads; fill ``result``."""
-    stop = threading.Event()
-    measuring = threading.Event()
+def drive(port: int, connections: int, pairs: int, warmup: int, result: Result) -> None:
+    """Send ``pairs`` create+retrieve pairs over ``connections`` threads; fill ``result``.
+
+    The count is fixed, not the duration, so every server answers the same number of
+    requests and ends the round with the same number of stored tokens (localstripe's pickle
+    and our SQLite file both grow with it). Each thread first sends ``warmup`` pairs (not
+    measured), then all start together; the time runs until the last thread is done.
+    """
+    share = [
+        pairs // connections + (1 if i < pairs % connections else 0) for i in range(connections)
+    ]
+    go = threading.Barrier(connections + 1)
     lock = threading.Lock()
 
-    def worker() -> None:
+    def worker(count: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.connect()
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        pairs = errors = 0
-        lat: list[float] = []
-        while not stop.is_set():
+
+        def pair() -> tuple[bool, float, float]:
+            nonlocal conn
             t0 = time.perf_counter()
             try:
                 conn.request("POST", "/v1/tokens", body=CARD_BODY, headers=HEADERS)
@@ -154,34 +163,37 @@ def drive(port: int, connections: int, seconds: float, warmup: float, result: Re
                     ok = resp.status == 200
                 t2 = time.perf_counter()
             except (OSError, http.client.HTTPException):
-                ok = False
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                t1 = t2 = time.perf_counter()
-            if measuring.is_set():
-                if ok:
-                    pairs += 1
-                    lat += [t1 - t0, t2 - t1]
-                else:
-                    errors += 1
+                return False, 0.0, 0.0
+            return ok, t1 - t0, t2 - t1
+
+        for _ in range(warmup):
+            pair()
+        go.wait()
+        done = errors = 0
+        lat: list[float] = []
+        for _ in range(count):
+            ok, create, retrieve = pair()
+            if ok:
+                done += 1
+                lat += [create, retrieve]
+            else:
+                errors += 1
         conn.close()
         with lock:
-            result.pairs += pairs
+            result.pairs += done
             result.errors += errors
             result.latencies += lat
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in share]
     for t in threads:
         t.start()
-    time.sleep(warmup)
-    measuring.set()
+    go.wait()
     begin = time.perf_counter()
-    time.sleep(seconds)
-    measuring.clear()
-    result.seconds = time.perf_counter() - begin
-    stop.set()
     for t in threads:
-        t.join(timeout=30)
+        t.join()
+    result.seconds = time.perf_counter() - begin
 
 
 def bench_contracttk(tmp: Path, db: str, args: argparse.Namespace) -> Result:
@@ -190,7 +202,7 @@ def bench_contracttk(tmp: Path, db: str, args: argparse.Namespace) -> Result:
     result = Result("contracttk serve (uvicorn, h11)", storage)
     cmd = [sys.executable, "-m", "contracttk.cli", "serve", "--port", str(port), "--db", db]
     with started(cmd, port, tmp / f"contracttk-{port}.log"):
-        drive(port, args.connections, args.duration, args.warmup, result)
+        drive(port, args.connections, args.pairs, args.warmup, result)
     return result
 
 
@@ -202,45 +214,80 @@ def bench_localstripe(tmp: Path, pickle_path: str, args: argparse.Namespace) -> 
     result = Result("localstripe (aiohttp)", storage)
     cmd = [sys.executable, str(launcher), str(port), pickle_path]
     with started(cmd, port, tmp / f"localstripe-{port}.log"):
-        drive(port, args.connections, args.duration, args.warmup, result)
+        drive(port, args.connections, args.pairs, args.warmup, result)
     return result
 
 
 def table(rounds: list[list[Result]], args: argparse.Namespace) -> str:
-    """Markdown: per target the median run (by requests/s) and the range over rounds."""
+    """Markdown: header, then per target the median over rounds and the range."""
+    by_target: dict[tuple[str, str], list[Result]] = {}
+    for results in rounds:
+        for r in results:
+            by_target.setdefault((r.label, r.storage), []).append(r)
     lines = [
-        f"Create+retrieve of card tokens, {args.connections} keep-alive connections, "
-        f"{args.duration:g} s per target and round, {len(rounds)} interleaved round(s), "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs.",
+        header(
+            "Reference server vs localstripe: requests per second",
+            ["uvicorn", "h11", "aiohttp", "localstripe"],
+            args.raw,
+        ),
+        f"- Load: {args.pairs:,} create+retrieve pairs ({2 * args.pairs:,} requests) per target "
+        f"and round over {args.connections} keep-alive connections, after {args.warmup} "
+        f"unmeasured pairs per connection; {len(rounds)} round(s), the targets' order rotated "
+        "each round; every target gets the same requests and the same count",
+        "- requests/s and tokens/s: median over rounds (the middle value), range in brackets; "
+        "p50/p99: nearest-rank percentiles of every measured request of all rounds",
+        "- Not the same conditions, against us: contracttk serve writes one log line per "
+        "request (to a file; it has no switch to turn it off), localstripe's access log is off",
         "",
-        "| server | storage | requests/s (median) | range | tokens/s | p50 ms | p99 ms | errors |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| server | storage | requests/s | tokens/s | p50 ms | p99 ms | failed pairs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for column in zip(*rounds, strict=True):
-        ordered = sorted(column, key=lambda r: r.rps)
-        r = ordered[len(ordered) // 2]
-        spread = f"{ordered[0].rps:,.0f}-{ordered[-1].rps:,.0f}"
+    for (label, storage), runs in by_target.items():
+        rps = [r.rps for r in runs]
+        tps = [r.pairs / r.seconds for r in runs if r.seconds]
+        lat = sorted(x for r in runs for x in r.latencies)
         lines.append(
-            f"| {r.label} | {r.storage} | {r.rps:,.0f} | {spread} | {r.pairs / r.seconds:,.0f} | "
-            f"{r.percentile(0.5):.2f} | {r.percentile(0.99):.2f} | "
-            f"{sum(x.errors for x in column)} |"
+            f"| {label} | {storage} | {spread(rps)} | {spread(tps)} | "
+            f"{percentile(lat, 0.5):.2f} | {percentile(lat, 0.99):.2f} | "
+            f"{sum(r.errors for r in runs)} of {args.pairs * len(runs):,} |"
         )
     return "\n".join(lines)
 
 
+def spread(values: list[float]) -> str:
+    """``median (min-max)``, or just the value when there is one."""
+    med = f"{statistics.median(values):,.0f}" if values else "—"
+    if len(values) < 2:
+        return med
+    return f"{med} ({min(values):,.0f}-{max(values):,.0f})"
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """Nearest-rank percentile of sorted seconds, in milliseconds."""
+    if not ordered:
+        return float("nan")
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)] * 1000
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the rounds and print the table; exit 1 when a target completed no pair."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one 2 s round per target")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per target")
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
+    parser.add_argument("--quick", action="store_true", help="300 pairs, one round")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved rounds (the machine may be shared)"
+        "--pairs", type=int, default=None, help="create+retrieve pairs per target and round"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="unmeasured pairs per connection first"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="rounds (default 3; the machine may be shared)"
     )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-localstripe", action="store_true", help="skip localstripe")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.duration, args.warmup, args.rounds = 2.0, 0.5, 1
+    args.raw = sys.argv[1:] if argv is None else argv
+    args.pairs = args.pairs or (300 if args.quick else 3000)
+    args.rounds = args.rounds or (1 if args.quick else 3)
 
     with_localstripe = not args.no_localstripe
     if with_localstripe:
@@ -254,15 +301,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rounds = []
         for i in range(args.rounds):
-            results = [
-                bench_contracttk(tmp, ":memory:", args),
-                bench_contracttk(tmp, str(tmp / f"bench{i}.sqlite"), args),
+            targets: list[Callable[[], Result]] = [
+                lambda: bench_contracttk(tmp, ":memory:", args),
+                lambda i=i: bench_contracttk(tmp, str(tmp / f"bench{i}.sqlite"), args),
             ]
             if with_localstripe:
-                results.append(bench_localstripe(tmp, "-", args))
-                results.append(bench_localstripe(tmp, str(tmp / f"localstripe{i}.pickle"), args))
-            rounds.append(results)
+                targets.append(lambda: bench_localstripe(tmp, "-", args))
+                targets.append(
+                    lambda i=i: bench_localstripe(tmp, str(tmp / f"localstripe{i}.pickle"), args)
+                )
+            # Rotate: no target always runs first (or last) in a round of a drifting load.
+            shift = i % len(targets)
+            rounds.append([run() for run in targets[shift:] + targets[:shift]])
         print(table(rounds, args))
+        if not with_localstripe:
+            print("- **localstripe NOT MEASURED**: not installed or --no-localstripe")
         return 1 if any(r.pairs == 0 for results in rounds for r in results) else 0
     finally:
         # localstripe's pickle holds full card numbers: remove the folder in all cases.
