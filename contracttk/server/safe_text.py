@@ -25,6 +25,10 @@ import re
 
 from ..contract import mask_key
 
+# Which parameter names may be shown is the contract model's rule: the oracle asserts a
+# shown name where this server shows one (contracttk/contract/_shown.py).
+from ..contract._shown import HIDDEN, shown_key
+
 __all__ = [
     "HIDDEN",
     "escape_controls",
@@ -34,50 +38,11 @@ __all__ = [
     "shown_key",
 ]
 
-HIDDEN = "…"
-_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
-_DIGIT_RUN_RE = re.compile(r"[0-9]{3,}")
-_KEYISH_RE = re.compile(r"(?:sk|pk|rk)_(?:test|live)_", re.IGNORECASE)
 _API_KEY_RE = re.compile(r"(?:sk|pk|rk)_(?:test|live)_[A-Za-z0-9_]+")
 # Nine or more digits, single spaces/dashes allowed between them ("4242 4242 ...", "000-00-0000").
 _NUMBER_RE = re.compile(r"\d(?:[ -]?\d){8,}")
-_GROUP_RE = re.compile(r"\[([^\[\]]*)\]")
 _QUOTED_RE = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _SYNTAX_TOKENS = frozenset({"[", "]", "[]"})
-
-
-def _name_like(segment: str) -> bool:
-    return (
-        _NAME_RE.match(segment) is not None
-        and _DIGIT_RUN_RE.search(segment) is None
-        and _KEYISH_RE.match(segment) is None
-    )
-
-
-def shown_key(key: str) -> tuple[str, str | None]:
-    """``(display, known_prefix)`` for a parameter name or bracket path sent by a client.
-
-    ``display`` is ``key`` itself when every segment looks like a name; otherwise the
-    name-like leading segments followed by ``…`` (``card[…]`` for ``card[4242…]``, ``…``
-    for a JSON document). ``known_prefix`` is the bracket path of the kept segments, or
-    None when nothing was kept (it is what an error's ``param`` may name).
-    """
-    base_end = key.find("[")
-    base = key if base_end < 0 else key[:base_end]
-    if not _name_like(base):
-        return HIDDEN, None
-    kept = base
-    pos = len(base)
-    while pos < len(key):
-        group = _GROUP_RE.match(key, pos)
-        if group is None:
-            # Unbalanced or trailing text: keep the shape hint ("card[…") but not the text.
-            return kept + ("[" + HIDDEN if key.startswith("[", pos) else HIDDEN), kept
-        if not _name_like(group.group(1)):
-            return f"{kept}[{HIDDEN}]", kept
-        kept = key[: group.end()]
-        pos = group.end()
-    return key, key
 
 
 def mask_numbers(text: str) -> str:

@@ -568,3 +568,30 @@ class _RefusesEverything(TokenService):
 
     def validate(self, params: Any, key: Any) -> str:
         raise ApiError(malformed_body("refusing everything"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"account=&V%7CMiv%7B%26kTHV%60%7D_Y=",  # found by a fuzz run: a symbol-laden name
+        b'{"card": {"number": "4242424242424242", "cvc": "123"}}',  # JSON posted as a form
+        b"card=&4242424242424242=1",
+    ],
+)
+def test_the_reference_server_hiding_a_value_like_name_is_no_failure(
+    client: Any, body: bytes
+) -> None:
+    # Stripe's answers are seen quoting plain names only; for a name that looks like a value
+    # the param is not established, so the reference server may keep it out of its answer.
+    req, resp = call(client, "POST", "/v1/tokens", body)
+    failures, _ = C.judge(req, resp)
+    assert [f.message for f in failures if not f.is_warning] == []
+    assert resp.status == 400 and "4242424242424242" not in resp.text
+
+
+def test_a_plain_unknown_name_must_still_be_named_in_param() -> None:
+    from contracttk.contract import evaluate_create
+
+    ev = evaluate_create({**sample_params("card"), "currency": "usd"})
+    [finding] = [f for f in ev.findings if f.violation == "request:unknown_param"]
+    assert finding.error.param == "currency" and "param" in finding.error.hard
