@@ -26,7 +26,14 @@ from .failures import Failure, verdict
 from .registry import CHECKS, judge
 from .results import ItemResult
 from .settings import Settings
-from .transport import Target, Transport, TransportError, Unsendable, open_transport
+from .transport import (
+    Target,
+    Transport,
+    TransportError,
+    Unsendable,
+    check_request,
+    open_transport,
+)
 
 __all__ = [
     "FORM",
@@ -90,6 +97,53 @@ class SuiteItem:
     description: str = ""
 
 
+class _Pipe:
+    """One background thread sending one request at a time (the transport is not shared).
+
+    :meth:`swap` hands over the next request and returns the previous one's outcome, so at
+    most one request is in flight and every answer comes back to the runner's own thread.
+    A daemon thread: a run interrupted mid-request is not held up by it.
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        import queue
+        import threading
+
+        self.transport = transport
+        self._todo: queue.Queue[RequestInfo | None] = queue.Queue()
+        self._done: queue.Queue[tuple[RequestInfo, ResponseInfo | None, BaseException | None]] = (
+            queue.Queue()
+        )
+        self._busy = False
+        self._thread = threading.Thread(target=self._loop, name="contracttk-send", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            req = self._todo.get()
+            if req is None:
+                return
+            try:
+                resp = self.transport.send(req.method, req.url, list(req.headers.items()), req.body)
+                self._done.put((req, resp, None))
+            except BaseException as err:  # handed to the runner's thread, raised there
+                self._done.put((req, None, err))
+
+    def swap(
+        self, req: RequestInfo | None
+    ) -> tuple[RequestInfo, ResponseInfo | None, BaseException | None] | None:
+        """Start ``req`` (if any) and return the outcome of the one before it (if any)."""
+        previous = self._done.get() if self._busy else None
+        self._busy = req is not None
+        if req is not None:
+            self._todo.put(req)
+        return previous
+
+    def stop(self) -> None:
+        """End the thread once its current request (if any) is over."""
+        self._todo.put(None)
+
+
 class Runner:
     """Sends, judges and records the exchanges of one suite item."""
 
@@ -111,6 +165,8 @@ class Runner:
             target, timeout=settings.timeout, max_response_bytes=settings.max_response_bytes
         )
         self.progress = progress
+        # Overlap only over a real connection: an in-process app shares this process anyway.
+        self._pipe = _Pipe(self.transport) if target.app is None else None
         self.unique = UniqueIds()
         self._transport_errors = 0
         self._unanswered = 0
@@ -127,7 +183,9 @@ class Runner:
         return (self.settings.seed ^ zlib.crc32(self.result.name.encode())) & 0xFFFFFFFF
 
     def close(self) -> None:
-        """Release the transport."""
+        """Release the transport (a request still travelling is abandoned, not judged)."""
+        if self._pipe is not None:
+            self._pipe.stop()
         self.transport.close()
 
     def key_for(self, role: str) -> str | None:
@@ -147,7 +205,7 @@ class Runner:
 
     # -- sending ----------------------------------------------------------------------------
 
-    def send(
+    def _build(
         self,
         method: str,
         path: str,
@@ -160,13 +218,7 @@ class Runner:
         violation: str | None = None,
         authorized: bool = True,
         content_type: str = FORM,
-    ) -> tuple[RequestInfo, ResponseInfo | None]:
-        """Send one request; the response is None on a transport error (already recorded).
-
-        ``key`` defaults to the secret key; None sends no ``Authorization``. ``body`` may be a
-        mapping (Stripe form-encoded), bytes or str. Raises :class:`Unsendable` for a request
-        that cannot be put on the wire, :class:`RunLimitReached` past a run limit.
-        """
+    ) -> RequestInfo:
         self.limits.check()
         api_key = self.settings.api_key if key is _KEEP else key
         hdrs: dict[str, str] = {}
@@ -180,7 +232,8 @@ class Runner:
         if query:
             qs = query if isinstance(query, str) else encode_loose(dict(query)).decode("ascii")
             url += "?" + qs
-        req = RequestInfo(
+        check_request(method.upper(), url, hdrs)
+        return RequestInfo(
             method=method.upper(),
             url=url,
             headers=hdrs,
@@ -190,15 +243,68 @@ class Runner:
             authorized=authorized,
             base=self.target.url,
         )
+
+    def send(self, method: str, path: str, **kw: Any) -> tuple[RequestInfo, ResponseInfo | None]:
+        """Send one request; the response is None on a transport error (already recorded).
+
+        ``key`` defaults to the secret key; None sends no ``Authorization``. ``body`` may be a
+        mapping (Stripe form-encoded), bytes or str. Raises :class:`Unsendable` for a request
+        that cannot be put on the wire, :class:`RunLimitReached` past a run limit.
+        """
+        self.flush()
+        req = self._build(method, path, **kw)
         self.result.sent += 1
         try:
-            resp = self.transport.send(req.method, url, list(hdrs.items()), data)
+            resp = self.transport.send(req.method, req.url, list(req.headers.items()), req.body)
         except TransportError as err:
             self._transport_error(req, err)
             return req, None
+        return req, self._answered(resp)
+
+    def _answered(self, resp: ResponseInfo) -> ResponseInfo:
         self._transport_errors = 0
         self.result.cases += 1
-        return req, resp
+        return resp
+
+    def exchange_later(self, method: str, path: str, **kw: Any) -> None:
+        """Send and judge with the default checks, without waiting for the answer.
+
+        For generated cases, whose caller does not look at the answer: over HTTP the request
+        travels on a background thread while the next case is generated and the previous one
+        judged, so the client's work and the target's overlap instead of adding up. The
+        answer is judged (in this thread) when the next request goes out, or at
+        :meth:`flush`. In-process targets are served at once (one process, nothing to overlap).
+        """
+        if self._pipe is None:
+            self.exchange(method, path, **kw)
+            return
+        req = self._build(method, path, **kw)
+        self.result.sent += 1
+        previous = self._pipe.swap(req)
+        if previous is not None:
+            self._settle(*previous)
+
+    def create_later(self, params: Any, **kw: Any) -> None:
+        """``POST /v1/tokens`` with ``params``, judged when its answer is in (see above)."""
+        self.exchange_later("POST", "/v1/tokens", body=params, **kw)
+
+    def flush(self) -> None:
+        """Judge the request still travelling (after this, every sent request is judged)."""
+        if self._pipe is not None:
+            previous = self._pipe.swap(None)
+            if previous is not None:
+                self._settle(*previous)
+
+    def _settle(
+        self, req: RequestInfo, resp: ResponseInfo | None, err: BaseException | None
+    ) -> None:
+        if isinstance(err, TransportError):
+            self._transport_error(req, err)
+            return
+        if err is not None:
+            raise err
+        assert resp is not None
+        self.judge(req, self._answered(resp))
 
     def _transport_error(self, req: RequestInfo, err: TransportError) -> None:
         self._transport_errors += 1

@@ -60,12 +60,12 @@ def _valid(kind: str) -> Callable[[Runner], None]:
         from contracttk import strategies as S
 
         for params in documented_payloads(kind):
-            r.create(params, kind=kind)
+            r.create_later(params, kind=kind)
         strategy = st.tuples(S.params(kind), st.sampled_from(keys_for_create(r)))
 
         def one(value: tuple[Any, str]) -> None:
             payload, key = value
-            r.create(payload, key=key, kind=kind)
+            r.create_later(payload, key=key, kind=kind)
 
         r.run_examples(strategy, one)
 
@@ -83,12 +83,12 @@ def _invalid(kind: str) -> Callable[[Runner], None]:
         # of the whole catalogue; then Hypothesis varies the base payloads and entries.
         base = sample_params(kind)
         for v in violations_for(kind):
-            r.create(v.apply(base), kind=kind, violation=v.name)
+            r.create_later(v.apply(base), kind=kind, violation=v.name)
         strategy = st.tuples(S.invalid_params(kind), st.sampled_from(keys_for_create(r)))
 
         def one(value: tuple[Any, str]) -> None:
             bad, key = value
-            r.create(bad.params, key=key, kind=kind, violation=bad.violation)
+            r.create_later(bad.params, key=key, kind=kind, violation=bad.violation)
 
         r.run_examples(strategy, one)
 
@@ -147,6 +147,7 @@ def run_item(
     runner = Runner(settings, target, result, limits=limits, progress=progress)
     try:
         item.run(runner)
+        runner.flush()
     except TargetDownError as err:
         result.down = str(err)
     except RunLimitReached as err:

@@ -30,6 +30,8 @@ __all__ = [
     "Transport",
     "TransportError",
     "Unsendable",
+    "check_header",
+    "check_request",
     "open_transport",
 ]
 
@@ -96,7 +98,19 @@ def open_transport(
     return HttpTransport(timeout=timeout, max_response_bytes=max_response_bytes)
 
 
+def check_request(method: str, url: str, headers: dict[str, str]) -> None:
+    """Raise :class:`Unsendable` now for a request no transport could put on the wire.
+
+    (A request sent from a background thread would otherwise fail there, later.)
+    """
+    for name, value in headers.items():
+        check_header(name, value)
+    if any(c.isspace() or ord(c) < 32 for c in method + url) or not url.isascii():
+        raise Unsendable("the request line has characters a URL cannot carry")
+
+
 def check_header(name: str, value: str) -> bytes:
+    """One header line as bytes; :class:`Unsendable` for a name or value HTTP cannot carry."""
     line = f"{name}: {value}\r\n"
     if any(c in name for c in ":\r\n\0 ") or any(c in value for c in "\r\n\0"):
         raise Unsendable(f"header {name!r} cannot be sent (control characters)")

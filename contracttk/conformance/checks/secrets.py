@@ -164,18 +164,22 @@ def _plain_values(request: RequestInfo, secrets: set[str]) -> set[str]:
     return {v for _, v in pairs if v not in secrets}
 
 
-def _sent_names(request: RequestInfo) -> str:
-    """The body's parameter names as a server splits them, one per line.
+def _in_a_name(request: RequestInfo, value: str) -> bool:
+    """True when ``value`` stands inside a parameter *name* of the body, as a server splits it.
 
-    A JSON document posted as a form is one name, and so is a malformed key: a secret
-    inside a name that an "unknown parameter" message quotes back is echoed all the same,
-    even though the model's expected message quotes the name too.
+    A JSON document posted as a form is one name, and so is a malformed key: a secret inside
+    a name that an "unknown parameter" message quotes back is echoed all the same, even
+    though the model's expected message quotes the name too. Found by searching the raw
+    body for the value and looking at the pair it falls in (secrets here carry digits,
+    which form encoders leave as they are): no per-pair decoding of large bodies.
     """
     text = (request.body or b"").decode("utf-8", "replace")
-    # Only the names, split as a server splits a form: unquoting every value (parse_qsl)
-    # cost more than the rest of the check on the coverage phase's large bodies.
-    names = (pair.partition("=")[0] for pair in text.split("&"))
-    return "\n".join(unquote_plus(n) if ("%" in n or "+" in n) else n for n in names)
+    for at in _occurrences(text, value):
+        start = text.rfind("&", 0, at) + 1
+        eq = text.find("=", start)
+        if eq < 0 or at < eq:
+            return True
+    return False
 
 
 def _model_texts(request: RequestInfo) -> list[str]:
@@ -282,6 +286,14 @@ class _Secret:
         return self.value in text
 
 
+_DIGITS3_RE = re.compile(r"[0-9]{3}")
+
+
+def _maybe_grouped(text: str, digits: str) -> bool:
+    """The digits could stand in ``text`` grouped by spaces or dashes (``4242 4242 ...``)."""
+    return len(digits) >= 8 and digits[:4] in text and digits[-4:] in text
+
+
 def _found_by_scan(where: str) -> bool:
     """A card-number-shaped run found by scanning the raw request, not at a secret path."""
     return "(in the request" in where
@@ -293,16 +305,32 @@ def no_secret_echo(request: RequestInfo, response: ResponseInfo) -> list[Failure
     # Real PANs, CVCs, account, ID and tax numbers all carry digits; a fuzzer's word in a
     # secret field ("bank_account", "token") is no secret and would match the answer's own
     # vocabulary.
+    haystack = (
+        response.text
+        + "\n"
+        + "\n".join(v for k, v in response.headers.items() if k not in _SERVER_HEADERS)
+    )
+    if _DIGITS3_RE.search(haystack) is None and not (
+        request.api_key and request.api_key in haystack
+    ):
+        # Every secret but the key holds three digits or more in a row; an answer without
+        # such a run cannot echo one (most error answers): skip the request's own scan.
+        return []
     secrets = [
         (w, v)
         for w, v in sent_secrets(request)
         if len(v) >= 3 and (w == "API key" or sum(ch.isdigit() for ch in v) >= 3)
     ]
+    # Every way a secret can come back contains its characters in a row (grouped digits
+    # aside): a secret absent from the answer's text and headers needs no further work, and
+    # that is nearly every exchange (excusing an echo costs a re-encoding of the request).
+    secrets = [
+        (w, v) for w, v in secrets if v in haystack or (v.isdigit() and _maybe_grouped(haystack, v))
+    ]
     if not secrets:
         return []
     plain = _plain_values(request, {v for _, v in secrets})
     model_texts = _model_texts(request)
-    names = _sent_names(request) if model_texts else ""
     expected = _expected_values(request, response)
     wanted = [
         _Secret(where, value)
@@ -310,7 +338,7 @@ def no_secret_echo(request: RequestInfo, response: ResponseInfo) -> list[Failure
         if where == "API key"
         or not (
             value in plain
-            or (value not in names and any(value in t for t in model_texts))
+            or (any(value in t for t in model_texts) and not _in_a_name(request, value))
             or (_found_by_scan(where) and any(value in p for p in plain))
         )
     ]
