@@ -38,6 +38,7 @@ __all__ = [
     "encode_loose",
     "encode_pairs",
     "flatten_paths",
+    "wire_tree",
 ]
 
 # Keys (never values) up to this length are memoized when quoting, unquoting and
@@ -267,6 +268,76 @@ def _flatten_loose(value: Any, prefix: str, out: list[tuple[str, str]]) -> None:
             _flatten_loose(v, f"{prefix}[{i}]", out)
     else:
         out.append((prefix, wire_scalar(value)))
+
+
+class _NotPlain(Exception):
+    """A value wire_tree does not model exactly: the caller decodes the wire bytes instead."""
+
+
+def wire_tree(value: Any, *, max_depth: int = 16, max_pairs: int = 5000) -> dict[str, Any] | None:
+    """``decode(encode(value))`` computed without the round trip, or None.
+
+    For the plain trees a generator builds (dicts with ordinary string keys, lists,
+    ``str``/``bool``/``None``/``int``/``float`` leaves) the decoded form is known: leaves
+    become their wire strings, empty hashes and lists the empty string, hashes keyed exactly
+    ``"0"``..``"n-1"`` lists. Anything else (exotic types, keys :func:`encode` refuses, more
+    pairs or depth than :func:`decode` takes) gives None: decode the bytes then. A property
+    test holds the two equal.
+    """
+    if type(value) is not dict:
+        return None
+    count = [0]
+    try:
+        return {
+            _plain_key(k): _wire_node(v, 1, max_depth, max_pairs, count) for k, v in value.items()
+        }
+    except _NotPlain:
+        return None
+
+
+def _plain_key(key: Any) -> str:
+    if type(key) is not str or not key or "[" in key or "]" in key:
+        raise _NotPlain
+    return key
+
+
+def _wire_node(value: Any, depth: int, max_depth: int, max_pairs: int, count: list[int]) -> Any:
+    tp = type(value)
+    if tp is dict or tp is list or tp is tuple:
+        if not value:
+            return _wire_leaf("", max_pairs, count)
+        if depth > max_depth:
+            raise _NotPlain
+        if tp is dict:
+            node = {
+                _plain_key(k): _wire_node(v, depth + 1, max_depth, max_pairs, count)
+                for k, v in value.items()
+            }
+            if "0" in node and all(str(i) in node for i in range(len(node))):
+                return [node[str(i)] for i in range(len(node))]
+            return node
+        return [_wire_node(v, depth + 1, max_depth, max_pairs, count) for v in value]
+    if tp is str:
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: encode() refuses it
+                raise _NotPlain from None
+        return _wire_leaf(value, max_pairs, count)
+    if tp is bool:
+        return _wire_leaf("true" if value else "false", max_pairs, count)
+    if value is None:
+        return _wire_leaf("", max_pairs, count)
+    if tp is int or tp is float:
+        return _wire_leaf(str(value), max_pairs, count)
+    raise _NotPlain
+
+
+def _wire_leaf(text: str, max_pairs: int, count: list[int]) -> str:
+    count[0] += 1
+    if count[0] > max_pairs:
+        raise _NotPlain
+    return text
 
 
 def _split_key(key: str, max_depth: int) -> tuple[str, ...]:

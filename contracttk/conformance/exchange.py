@@ -86,6 +86,9 @@ class RequestInfo:
     today: date | None = None
     base: str | None = None
     """The target's base URL: routes are read relative to its path (``http://h/api``)."""
+    source: Any = field(default=None, repr=False, compare=False)
+    """The Python tree the body was encoded from, when known: :attr:`params` is then read
+    from it (``encoding.wire_tree``) instead of parsing the bytes back."""
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or None."""
@@ -133,10 +136,14 @@ class RequestInfo:
     @cached_property
     def params(self) -> Any:
         """The body decoded as the server should decode it; ``UNDECODABLE`` if malformed."""
-        from contracttk.encoding import EncodingError, decode
+        from contracttk.encoding import EncodingError, decode, wire_tree
 
         if not self.body:
             return {}
+        if self.source is not None:
+            tree = wire_tree(self.source)
+            if tree is not None:
+                return tree
         try:
             return decode(self.body)
         except EncodingError:

@@ -105,11 +105,19 @@ class _Pipe:
     A daemon thread: a run interrupted mid-request is not held up by it.
     """
 
+    SWITCH_INTERVAL = 0.0005
+    """While a pipe runs, Python switches threads every 0.5 ms instead of 5: an answer that
+    arrived waits that long for the sender thread to read it (measured: the coverage item
+    took 6.6 s at 5 ms, 5.1-5.5 s at 0.5 ms, 7-7.9 s without the pipe)."""
+
     def __init__(self, transport: Transport) -> None:
         import queue
+        import sys
         import threading
 
         self.transport = transport
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, self.SWITCH_INTERVAL))
         self._todo: queue.Queue[RequestInfo | None] = queue.Queue()
         self._done: queue.Queue[tuple[RequestInfo, ResponseInfo | None, BaseException | None]] = (
             queue.Queue()
@@ -140,8 +148,11 @@ class _Pipe:
         return previous
 
     def stop(self) -> None:
-        """End the thread once its current request (if any) is over."""
+        """End the thread once its current request (if any) is over; restore the interval."""
+        import sys
+
         self._todo.put(None)
+        sys.setswitchinterval(self._interval)
 
 
 class Runner:
@@ -242,6 +253,7 @@ class Runner:
             violation=violation,
             authorized=authorized,
             base=self.target.url,
+            source=body if type(body) is dict else None,
         )
 
     def send(self, method: str, path: str, **kw: Any) -> tuple[RequestInfo, ResponseInfo | None]:

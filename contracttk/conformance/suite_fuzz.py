@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -18,11 +19,13 @@ from contracttk.encoding import encode_loose
 
 from .runner import Runner, SuiteItem
 
-__all__ = ["COVERAGE_CASES_PER_EXAMPLE", "ITEMS", "MAX_PATH_ID", "MAX_URL"]
+__all__ = ["COVERAGE_CASES_PER_EXAMPLE", "FUZZ_SHARE", "ITEMS", "MAX_PATH_ID", "MAX_URL"]
 
 COVERAGE_CASES_PER_EXAMPLE = 40
 """The coverage phase sends at most this many cases per ``--max-examples`` (60 -> 2,400, about
 all of ``POST /v1/tokens``'s ~2,350), so ``--max-examples`` bounds every phase."""
+FUZZ_SHARE = 2
+"""The fuzz items draw ``max_examples // FUZZ_SHARE`` cases (see ``_fuzz``)."""
 MAX_PATH_ID = 512
 """Generated path ids longer than this are cut: multi-kilobyte URLs meet the HTTP layer's
 limits (414/431), not the API contract, and a dropped case would leave the item empty."""
@@ -33,12 +36,19 @@ plain-text 400), which says nothing about the contract."""
 
 
 def _schema(r: Runner) -> Any:
+    return _load_schema(r.target.url)
+
+
+@cache
+def _load_schema(base_url: str) -> Any:
+    """The bundled OpenAPI document as a schemathesis schema: loaded once per process
+    (building it and its strategies costs about a second; four items use it)."""
     import schemathesis
 
     from contracttk.schemas import openapi_document
 
     schema = schemathesis.openapi.from_dict(openapi_document())
-    schema.config.update(base_url=r.target.url)
+    schema.config.update(base_url=base_url)
     return schema
 
 
@@ -117,11 +127,16 @@ def _fuzz(method: str, path: str) -> Callable[[Runner], None]:
             op.as_strategy(generation_mode=GenerationMode.POSITIVE),
             op.as_strategy(generation_mode=GenerationMode.NEGATIVE),
         )
-        # Positive and negative cases share the item's budget. (schemathesis draws a case of
-        # this schema in tens of milliseconds, the rest of a case costs ~1 ms: a larger share
-        # would make the fuzz items most of a run's time for the cases they add.)
+        # Positive and negative cases share half the item budget: schemathesis draws a case
+        # of this schema in 30-50 ms (and builds its negative strategies once, ~1.5 s), where
+        # the rest of a case costs ~1 ms. More would make the fuzz items most of a default
+        # run's time for a few dozen cases; --max-examples raises them with the rest.
         with _schemathesis_buffer():
-            r.run_examples(strategy, lambda case: _send_case(r, case))
+            r.run_examples(
+                strategy,
+                lambda case: _send_case(r, case),
+                max_examples=max(1, r.max_examples // FUZZ_SHARE),
+            )
 
     return run
 
