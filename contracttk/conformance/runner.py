@@ -291,8 +291,14 @@ class Runner:
             self.exchange(method, path, **kw)
             return
         req = self._build(method, path, **kw)
+        previous = self._pipe.swap(None)
+        if previous is not None and previous[2] is not None:
+            # A request without an answer is settled before the next goes out: a target
+            # that stopped answering gets no more requests than the synchronous path sends.
+            self._settle(*previous)
+            previous = None
         self.result.sent += 1
-        previous = self._pipe.swap(req)
+        self._pipe.swap(req)
         if previous is not None:
             self._settle(*previous)
 
