@@ -113,7 +113,27 @@ def _mask_key_match(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=4096)  # bounded: a hostile answer is full of distinct digit runs
 def is_public_value(value: str) -> bool:
-    """True for a published Stripe test value (test card, bank, IBAN, ID number, phone)."""
+    """True for a published Stripe test value (test card, bank, IBAN, ID number, phone), or a
+    test card number with its last digit changed (a Luhn failure made from public data: no
+    card of anyone's, and what the catalogue's Luhn violations send)."""
+    if _is_public(value):
+        return True
+    return (
+        13 <= len(value) <= 19
+        and value.isascii()
+        and value.isdigit()
+        and any(_is_public(value[:-1] + d) for d in "0123456789" if d != value[-1])
+        and not _luhn(value)
+    )
+
+
+def _luhn(value: str) -> bool:
+    from contracttk.contract.domain import luhn_valid
+
+    return luhn_valid(value)
+
+
+def _is_public(value: str) -> bool:
     from contracttk.contract import domain
 
     check = getattr(domain, "is_public_test_value", None)
@@ -272,9 +292,12 @@ def _mask_exacts(text: str, secrets: Iterable[str], public: frozenset[str]) -> s
 
 
 def _mask_bearer(m: re.Match[str]) -> str:
+    from contracttk.defaults import UNKNOWN_TEST_KEY
+
     token = m.group(2)
-    # Already masked, or a shell reference to the key's variable (a curl line): kept.
-    if "*" in token or _ENV_REF_RE.fullmatch(token):
+    # Already masked, a shell reference to the key's variable (a curl line), or the
+    # documented placeholder key no target issued: kept.
+    if "*" in token or _ENV_REF_RE.fullmatch(token) or token.strip("'\"") == UNKNOWN_TEST_KEY:
         return m.group(0)
     return m.group(1) + mask_value(token)
 

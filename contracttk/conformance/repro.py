@@ -53,14 +53,21 @@ _SHORT = re.compile(r"[0-9]{3,4}")
 
 
 def public_values(request: RequestInfo) -> frozenset[str]:
-    """The secrets of ``request`` that may be shown: published test values, and short codes
-    (CVCs) when every card number in the request is a published one."""
-    sent = [v for w, v in sent_secrets(request) if w != "API key"]
-    public = {v for v in sent if is_public_value(v)}
-    long_private = [v for v in sent if v not in public and len(v) >= 8]
+    """The secrets of ``request`` that may be shown: published test values, and CVCs (of any
+    shape: a ``bad_shape`` example must replay with its ``99``) when every long number in the
+    request is a published one. A CVC alone identifies nobody; next to a real card number it
+    would, so then it is masked too."""
+    found = [(w, v) for w, v in sent_secrets(request) if w != "API key"]
+    public = {v for _, v in found if is_public_value(v)}
+    long_private = [v for _, v in found if v not in public and len(v) >= 8]
     if not long_private:
-        public |= {v for v in sent if _SHORT.fullmatch(v)}
+        public |= {v for w, v in found if _is_cvc(w) or _SHORT.fullmatch(v)}
     return frozenset(public)
+
+
+def _is_cvc(where: str) -> bool:
+    """A secret sent at a ``cvc`` parameter (``card[cvc]``, ``cvc_update[cvc]``)."""
+    return where.split(" (")[0].endswith(("[cvc]", "cvc"))
 
 
 def key_role(request: RequestInfo, settings: Settings) -> str:

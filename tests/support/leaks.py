@@ -1,8 +1,10 @@
 """What a leak looks like in contracttk's outputs, judged from what a target received.
 
-The rule (issue 12): API keys and URL passwords never appear; card, account and ID numbers
-appear only when they are Stripe's published test values, and a short code (a CVC) only
-when every card number sent with it was a published test card. The parsing here is written
+The rule (issue 12): API keys and URL passwords never appear (the documented placeholder of
+the unknown-key items, which no target issued, excepted); card, account and ID numbers appear
+only when they are Stripe's published test values (or a test card number with its last digit
+changed: a Luhn failure made from public data), and a CVC only when every card number sent
+with it was a published test card. The parsing here is written
 by hand (``urllib.parse``, the contract model's list of sensitive parameter paths and its
 tables of test values): the yardstick must not be the redaction code under test.
 """
@@ -27,10 +29,11 @@ from contracttk.contract.domain import (
     TEST_SSN_LAST_4,
     TEST_TAX_IDS,
 )
+from contracttk.defaults import UNKNOWN_TEST_KEY
 
-from .secrets import luhn_runs
+from .secrets import _luhn, luhn_runs
 
-__all__ = ["PUBLIC", "Sent", "files_text", "leaks", "strings"]
+__all__ = ["PUBLIC", "Sent", "files_text", "is_public", "leaks", "strings"]
 
 PUBLIC_CARDS = frozenset(c.number for c in TEST_CARDS) | {LUHN_FAILING_TEST_NUMBER}
 PUBLIC = (
@@ -43,6 +46,19 @@ PUBLIC = (
     | {TEST_PHONE}
 )
 """Published Stripe test values: these may appear in full."""
+
+
+def is_public(value: str) -> bool:
+    """A published test value, or a test card number with its last digit changed to fail Luhn."""
+    if value in PUBLIC:
+        return True
+    return (
+        13 <= len(value) <= 19
+        and value.isdigit()
+        and not _luhn(value)
+        and any(value[:-1] + d in PUBLIC_CARDS for d in "0123456789")
+    )
+
 
 NAMES = sorted({p[-1] for k in kinds().values() for p in k.sensitive_paths}, key=len, reverse=True)
 SHORT = 6
@@ -80,7 +96,7 @@ class Sent:
         """One received request: its raw body and ``Authorization`` header."""
         if authorization:
             token = authorization.split(" ", 1)[-1].strip()
-            if token.startswith(("sk_", "pk_", "rk_")):
+            if token.startswith(("sk_", "pk_", "rk_")) and token != UNKNOWN_TEST_KEY:
                 self.keys.add(token)
         text = body.decode("utf-8", "replace")
         pairs: list[tuple[str, str]] = []
@@ -94,9 +110,14 @@ class Sent:
         # A number anywhere in the request (a malformed key carries one too).
         pans = set(luhn_runs(unquote_plus(text)))
         cards = {v for n, v in pairs if n == "number"} | pans
-        all_public_cards = all(c in PUBLIC_CARDS for c in cards)
-        for _, value in pairs:
-            if value in PUBLIC:
+        all_public_cards = all(is_public(c) for c in cards)
+        for name, value in pairs:
+            if is_public(value):
+                continue
+            if name == "cvc":
+                # A CVC of any shape (a bad_shape example replays with its "99") may show
+                # when every card number beside it is public test data.
+                (self.public_short if all_public_cards else self.private).add(value)
                 continue
             if len(value) < SHORT:
                 # Only a CVC or a last-4 is a short secret ("1" or two bad bytes are not).
@@ -104,7 +125,7 @@ class Sent:
                     (self.public_short if all_public_cards else self.private).add(value)
             elif len(value) <= LONGEST and _NUMBER_RE.fullmatch(value):
                 self.private.add(value)
-        self.private |= {p for p in pans if p not in PUBLIC}
+        self.private |= {p for p in pans if not is_public(p)}
 
 
 def _context(names: Iterable[str]) -> re.Pattern[str]:
@@ -138,10 +159,10 @@ def leaks(text: str, sent: Sent, extra: Iterable[str] = ()) -> list[str]:
         # A digit value inside a longer number is another number (42424242 in a test card).
         if not value.isdigit() or re.search(rf"(?<![0-9]){value}(?![0-9])", text):
             found.append(f"private value {value!r}")
-    found += [f"card number {r}" for r in luhn_runs(text) if r not in PUBLIC]
+    found += [f"card number {r}" for r in luhn_runs(text) if not is_public(r)]
     for m in _CONTEXT.finditer(text):
         value = unquote_plus(m.group(1) or m.group(2) or "")
-        if not value or "*" in value or value in PUBLIC or value in sent.public_short:
+        if not value or "*" in value or is_public(value) or value in sent.public_short:
             continue
         if value in sent.private:
             found.append("unmasked " + text[max(0, m.start() - 20) : m.end() + 5])
