@@ -117,3 +117,16 @@ def test_the_report_docs_commands_run_as_written(tmp_path: Path) -> None:
     # in the doc is not in this report, so the second line is refused as a usage error
     assert "0 of 0 finding(s) fixed" in proc.stdout, proc.stdout + proc.stderr
     assert proc.returncode == 2 and "no finding F472b97fd" in proc.stderr
+
+
+def test_the_report_docs_console_excerpt_is_a_real_run() -> None:
+    # docs/report.md shows an excerpt of the localstripe field trial's output: every line of
+    # it must stand in that (test-checked, regenerated) output.
+    doc = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    trial = (ROOT / "docs" / "field-trial-localstripe.md").read_text(encoding="utf-8")
+    start = doc.index("<!-- excerpt of field-trial-localstripe.md")
+    excerpt = blocks(doc[start:], "")[0]
+    lines = [line for line in excerpt.splitlines() if line.strip() and line.strip() != "..."]
+    assert len(lines) >= 5
+    missing = [line for line in lines if line not in trial]
+    assert missing == []
