@@ -52,6 +52,9 @@ _FLAGS = {
 @click.option("--timeout", metavar="SECONDS", help="Seconds for one whole request [default: 10].")
 def replay(report: str, findings: tuple[str, ...], **options: Any) -> None:
     """Re-send the examples of REPORT's findings and say which are fixed."""
+    from .errors import require_extra
+
+    require_extra("contracttk replay", ("jsonschema",))
     from .conformance.replay import replay_findings
     from .conformance.report import ReportError, load_report
     from .conformance.settings import SettingsError, resolve

@@ -66,6 +66,9 @@ def serve(host: str, port: int, db: str, api_keys: tuple[str, ...], request_time
     headers are never logged, and numbers in paths are masked. Stop with Ctrl-C (exit 130)
     or SIGTERM (exit 143); either closes the database cleanly.
     """
+    from .errors import require_extra
+
+    require_extra("contracttk serve", ("uvicorn",))
     from .contract import mask_key, parse_key
     from .server import PortInUseError, StorageError
     from .server import serve as run_server

@@ -79,3 +79,19 @@ class FixtureWriteError(FixtureError):
 
 class ManifestError(FixtureError):
     """A fixture folder's manifest is missing, unreadable or malformed (or over the caps)."""
+
+
+def require_extra(command: str, modules: tuple[str, ...]) -> None:
+    """A usage error (exit 2) naming the extra to install when ``modules`` are missing.
+
+    The default install is the test authors' half; the conformance suite, the reference
+    server and replay come with ``contracttk[conformance]``.
+    """
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise BadInputError(
+            f"{command} needs {', '.join(missing)} (the conformance extra)",
+            hint="pip install 'contracttk[conformance]'",
+        )
