@@ -32,12 +32,44 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-# The API version our answers follow (the version of the [DOC] examples in stripe-tokens.md);
+# The API version our answers follow (the version of the [DOC] examples in tests/data/stripe-tokens.md);
 # a well-formed Stripe-Version request header is echoed instead, as Stripe does.
 DEFAULT_STRIPE_VERSION = "2025-04-30.basil"
 _VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z_]+)?")
 
 log = logging.getLogger("contracttk.server")
+
+# A request body the app did not read (an early 413, a GET with a body) is read and dropped
+# before answering, up to this many bytes: closing a socket with unread input makes the
+# kernel send a reset, and the client then loses the answer (seen as "connection reset"
+# instead of the 413). Past this, the sender is cut off as it would be anyway.
+DRAIN_LIMIT = 1 << 20
+
+
+class _BodyReader:
+    """``receive`` that remembers whether the request body has been read to its end."""
+
+    def __init__(self, receive: Receive, headers: dict[str, str]) -> None:
+        self._receive = receive
+        self._headers = headers
+        self.done = False
+
+    async def __call__(self) -> Message:
+        message = await self._receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.done = True
+        return message
+
+    async def drain(self) -> None:
+        """Read and drop the rest of the body when it is small enough to be worth it."""
+        declared = self._headers.get("content-length", "")
+        if self.done or (declared.isdigit() and int(declared) > DRAIN_LIMIT):
+            return
+        if not declared.isdigit() and "transfer-encoding" not in self._headers:
+            return  # no body announced: nothing to wait for
+        size = 0
+        while not self.done and size <= DRAIN_LIMIT:
+            size += len((await self()).get("body", b""))
 
 
 def _header_dict(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -80,8 +112,9 @@ class TokenApp:
         path: str = scope["path"]
         request_id = "req_" + render.random_suffix(14)
         headers = _header_dict(scope.get("headers") or ())
+        reader = _BodyReader(receive, headers)
         try:
-            response = await self._respond(method, path, headers, receive, request_id)
+            response = await self._respond(method, path, headers, reader, request_id)
         except Exception as exc:
             # Logged without the request (its body or headers may hold secrets) and without
             # the exception's message (it may quote a value): its type and frames only.
@@ -96,6 +129,7 @@ class TokenApp:
             response = service.internal_error()
         if response is None:  # client went away mid-body
             return
+        await reader.drain()
         version = headers.get("stripe-version", "")
         out = [
             (b"content-type", b"application/json"),

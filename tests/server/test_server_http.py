@@ -280,6 +280,29 @@ def test_malformed_requests_over_loopback_get_no_5xx(base_url: str) -> None:
     assert {200, 400, 404, 413} <= set(statuses)
 
 
+def test_early_answers_wait_for_the_body(base_url: str) -> None:
+    # An answer decided before the body is read (413 on the declared length, 404 on a GET
+    # with a body) was sent and the socket closed with the body unread: the kernel then
+    # resets the connection and a client still sending, or slow to read, loses the answer
+    # (seen now and then as "connection reset" in the malformed-request test). The server
+    # now reads a body of up to 1 MiB before answering: no answer while half of it is sent.
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    body = b"card[name]=" + b"x" * 70000
+    for head, status in ((b"POST /v1/tokens", b" 413 "), (b"GET /nope", b" 404 ")):
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                head + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                + f"Authorization: Bearer {SK}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body[:1000]
+            )  # fmt: skip
+            sock.settimeout(0.3)
+            with pytest.raises(TimeoutError):
+                sock.recv(65536)
+            sock.settimeout(10)
+            sock.sendall(body[1000:])
+            assert sock.recv(65536).startswith(b"HTTP/1.1" + status)
+
+
 def test_chunked_request_bodies_are_read(base_url: str) -> None:
     def gen() -> Iterator[bytes]:
         body = encode(sample_params("card", today=TODAY)).encode()
