@@ -2,7 +2,8 @@
 
 Subcommands live in small ``_cli_*`` modules loaded only when invoked, so ``--help`` and
 shell completion stay fast. Errors are caught once here: one red headline, an optional
-hint, and the exit code documented in design §3 (0 clean, 1 failures, 2 usage, 3 target).
+hint, and the exit code documented in the README (0 clean, 1 failures, 2 usage, 3 target,
+130 interrupted).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ DEFAULT_KEYS = (
 # public (documented here), so reports print it and their curl lines reproduce.
 UNKNOWN_TEST_KEY = "sk_test_contracttkUnknownKey0000"
 
-# Exit codes of every contracttk command (design §3).
+# Exit codes of every contracttk command (the README lists them).
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
+
+from .public import is_public_value
 
 __all__ = [
     "MASK",
@@ -109,46 +111,6 @@ def _mask_key_match(m: re.Match[str]) -> str:
     if m.group(0) == UNKNOWN_TEST_KEY:
         return m.group(0)  # a documented placeholder no target issued: public
     return mask_key(m.group(0))
-
-
-@lru_cache(maxsize=4096)  # bounded: a hostile answer is full of distinct digit runs
-def is_public_value(value: str) -> bool:
-    """True for a published Stripe test value (test card, bank, IBAN, ID number, phone), or a
-    test card number with its last digit changed (a Luhn failure made from public data: no
-    card of anyone's, and what the catalogue's Luhn violations send)."""
-    if _is_public(value):
-        return True
-    return (
-        13 <= len(value) <= 19
-        and value.isascii()
-        and value.isdigit()
-        and any(_is_public(value[:-1] + d) for d in "0123456789" if d != value[-1])
-        and not _luhn(value)
-    )
-
-
-def _luhn(value: str) -> bool:
-    from contracttk.contract.domain import luhn_valid
-
-    return luhn_valid(value)
-
-
-def _is_public(value: str) -> bool:
-    from contracttk.contract import domain
-
-    check = getattr(domain, "is_public_test_value", None)
-    if check is not None:
-        return bool(check(value))
-    banks = {b.account_number for b in domain.bank_accounts()} | {
-        b.routing_number for b in domain.bank_accounts() if b.routing_number
-    }
-    return (
-        domain.is_test_card(value)
-        or value == domain.LUHN_FAILING_TEST_NUMBER
-        or value in banks
-        or domain.is_safe_id_number(value)
-        or value == domain.TEST_PHONE
-    )
 
 
 def _mask_pan_match(m: re.Match[str], public: frozenset[str] = frozenset()) -> str:
