@@ -32,8 +32,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-# The API version our answers follow (the version of the [DOC] examples in tests/data/stripe-tokens.md);
-# a well-formed Stripe-Version request header is echoed instead, as Stripe does.
+# The API version our answers follow (the version of the [DOC] examples in stripe-tokens.md,
+# tests/data); a well-formed Stripe-Version request header is echoed instead, as Stripe does.
 DEFAULT_STRIPE_VERSION = "2025-04-30.basil"
 _VERSION_RE = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z_]+)?")
 

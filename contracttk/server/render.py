@@ -102,7 +102,8 @@ def _fill_card(
     if card.get("country") is None and test_card is not None:
         card["country"] = test_card.country
     if "cvc" in source:
-        # tests/data/stripe-tokens.md §3.1: "pass" [FIX] (or "unchecked") when a CVC was sent; the rule allows any check value.
+        # stripe-tokens.md §3.1 (tests/data): "pass" [FIX] (or "unchecked") when a CVC was
+        # sent; the rule allows any check value.
         card["cvc_check"] = "pass"
     for field, sent in (
         ("address_line1_check", "address_line1"),
@@ -120,8 +121,8 @@ def _fill_bank_account(
     bank: dict[str, Any], source: Mapping[str, Any], salt: bytes, mint: Callable[[str], str]
 ) -> None:
     # The bank_account field list has no "in the token" marks; its plain string fields are
-    # exactly tests/data/stripe-tokens.md §3.2's never-null and nullable lists (the rest are expandables, arrays, flags
-    # and hashes that only appear on external accounts).
+    # exactly the never-null and nullable lists of stripe-tokens.md §3.2 (tests/data); the
+    # rest are expandables, arrays, flags and hashes that only appear on external accounts.
     for spec in response_fields("bank_account"):
         if spec["type"] == "string":
             bank.setdefault(spec["name"], None)
