@@ -8,13 +8,12 @@ the contract model. Output goes to stdout, or atomically to ``--output``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ._files import write_atomic as _write_atomic
 from .errors import BadInputError
 
 SCHEMA_FORMATS = ("openapi", "jsonschema")
@@ -29,22 +28,13 @@ def dump_json(obj: Any) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and ``os.replace``.
-
-    A reader never sees a half-written file, and a failed write leaves the old one.
-    """
+    """Write ``text`` to ``path`` atomically; a missing folder or a failed write is bad input."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise BadInputError(f"cannot write {path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _write_atomic(path, text, make_parents=False)
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
         raise BadInputError(f"cannot write {path}: {err.strerror or err}") from None
 
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from collections.abc import Callable, Mapping
@@ -14,6 +13,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ._files import load_tool_document
 from ._fixtures_gen import (
     FORMAT_VERSION,
     MANIFEST_NAME,
@@ -58,20 +58,13 @@ def load_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
         raise ManifestError(f"cannot read {path}: {err.strerror or err}") from None
     if not stat.S_ISREG(st.st_mode):
         raise ManifestError(f"{path} is not a regular file")
-    try:
-        manifest = json.loads(path.read_bytes())
-    except OSError as err:
-        raise ManifestError(f"cannot read {path}: {err.strerror or err}") from None
-    except (ValueError, RecursionError) as err:
-        # RecursionError: deeply nested brackets, a hostile file rather than a dump.
-        raise ManifestError(f"cannot read {path}: {str(err) or 'nested too deeply'}") from None
-    if not isinstance(manifest, dict) or manifest.get("tool") != "contracttk":
-        raise ManifestError(f"{path} is not a contracttk manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise ManifestError(
-            f"{path} has format_version {manifest.get('format_version')!r}; "
-            f"this contracttk reads version {FORMAT_VERSION}"
-        )
+    manifest = load_tool_document(
+        path,
+        error=ManifestError,
+        what="manifest",
+        version_key="format_version",
+        version=FORMAT_VERSION,
+    )
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in files.items()

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from .._files import write_atomic
 from .redact import scrub
-from .report import write_atomic
 
 __all__ = ["junit_xml", "write_junit"]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .._files import load_tool_document, write_atomic
 from .findings import Finding
 from .redact import scrub, scrub_all
 
@@ -121,20 +121,6 @@ def output_path_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temp file renamed over it)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(path: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
     """Write ``doc`` as indented JSON, atomically."""
     write_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -146,20 +132,9 @@ class ReportError(ValueError):
 
 def load_report(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a report written by :func:`write_report` (for ``--baseline`` and ``replay``)."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ReportError(f"cannot read {path}: {err.strerror or err}") from None
-    except ValueError:
-        raise ReportError(f"{path} is not JSON") from None
-    if not isinstance(doc, dict) or doc.get("tool") != "contracttk":
-        raise ReportError(f"{path} is not a contracttk report")
-    if doc.get("report_version") != REPORT_VERSION:
-        raise ReportError(
-            f"{path} is a version {doc.get('report_version')} report; this contracttk reads "
-            f"version {REPORT_VERSION} (rerun to make a new one)"
-        )
-    return doc
+    return load_tool_document(
+        path, error=ReportError, what="report", version_key="report_version", version=REPORT_VERSION
+    )
 
 
 def summary_lines(doc: Mapping[str, Any], *, max_findings: int = MAX_CONSOLE_FINDINGS) -> list[str]:

@@ -1,0 +1,70 @@
+"""Files contracttk writes and reads back: atomic writes, and its own JSON documents.
+
+One place for both, because every output (report, JUnit file, schema, manifest) must be
+written so that a reader never sees half of it, and every document we read back (a report
+for ``--baseline``/``replay``, a fixture manifest) must fail with one clear line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["load_tool_document", "write_atomic"]
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, make_parents: bool = True) -> None:
+    """Write ``text`` to ``path`` via a synced temp file in the same folder and ``os.replace``.
+
+    A reader never sees a half-written file, and a failed write leaves the old one (and no
+    temp file). Raises OSError; ``make_parents=False`` makes a missing folder one too.
+    """
+    target = Path(path)
+    folder = target.parent
+    if make_parents:
+        folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_tool_document(
+    path: str | os.PathLike[str],
+    *,
+    error: type[Exception],
+    what: str,
+    version_key: str,
+    version: int,
+) -> dict[str, Any]:
+    """Read a JSON document contracttk wrote: a dict with ``tool: contracttk`` and a version.
+
+    Anything else (unreadable, not JSON, nested too deeply, another tool's file, another
+    version) raises ``error`` with one line naming ``path``; ``what`` names the document
+    ("report", "manifest").
+    """
+    try:
+        doc = json.loads(Path(path).read_bytes())
+    except OSError as err:
+        raise error(f"cannot read {path}: {err.strerror or err}") from None
+    except (ValueError, RecursionError) as err:
+        # RecursionError: deeply nested brackets, a hostile file rather than ours.
+        reason = "nested too deeply" if isinstance(err, RecursionError) else "not JSON"
+        raise error(f"cannot read {path}: {reason}") from None
+    if not isinstance(doc, dict) or doc.get("tool") != "contracttk":
+        raise error(f"{path} is not a contracttk {what}")
+    if doc.get(version_key) != version:
+        raise error(
+            f"{path} has {version_key} {doc.get(version_key)!r}; this contracttk reads "
+            f"version {version}"
+        )
+    return doc
