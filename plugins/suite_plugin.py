@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,7 +136,7 @@ class SuitePlugin:
                         raise SettingsError(name, f"{path}: {problem}")
             except SettingsError as err:
                 raise pytest.UsageError(f"{self.flag(err.setting)}: {err.problem}") from None
-        self.state = RunState(self.settings, app=self.app)
+        self.state = RunState(self.settings, app=self.app, cache_dir=_cases_folder(config))
         if not self.worker:
             try:
                 self.state.load_baseline()
@@ -383,3 +384,14 @@ def _failure_text(record: Mapping[str, Any], secrets: tuple[str, ...]) -> str:
             f"  ... {len(hard) - 10} more (grouped into findings in the summary and the report)"
         )
     return scrub("\n".join(lines), secrets)
+
+
+def _cases_folder(config: pytest.Config) -> Path | None:
+    """pytest's cache folder for derived cases, or None without a usable cache."""
+    cache = getattr(config, "cache", None)
+    if cache is None:  # -p no:cacheprovider
+        return None
+    try:
+        return Path(cache.mkdir("contracttk"))
+    except OSError:
+        return None

@@ -14,6 +14,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -110,8 +111,11 @@ class Runner:
         limits: Limits | None = None,
         transport: Transport | None = None,
         progress: Callable[[ItemResult], None] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.settings = settings
+        self.cache_dir = cache_dir
+        """Where derived, seed-independent cases may be kept between runs (None: nowhere)."""
         self.target = target
         self.result = result
         self.limits = limits or Limits(settings)

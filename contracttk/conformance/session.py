@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from contracttk.defaults import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET
@@ -33,8 +34,12 @@ __all__ = ["RunState"]
 class RunState:
     """Settings, per-item records and the verdict of one run."""
 
-    def __init__(self, settings: Settings, *, app: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, *, app: Any = None, cache_dir: Path | None = None
+    ) -> None:
         self.settings = settings
+        self.cache_dir = cache_dir
+        """pytest's cache folder for this run's derived cases (None: nothing kept)."""
         self.target = Target(settings.url, app=app)
         self.limits = Limits(settings)
         self.records: dict[str, dict[str, Any]] = {}
@@ -81,7 +86,14 @@ class RunState:
         self, name: str, progress: Callable[[ItemResult], None] | None = None
     ) -> tuple[ItemResult, dict[str, Any]]:
         """Run one item; returns its result and its (redacted) record."""
-        result = run_item(name, self.settings, self.target, limits=self.limits, progress=progress)
+        result = run_item(
+            name,
+            self.settings,
+            self.target,
+            limits=self.limits,
+            progress=progress,
+            cache_dir=self.cache_dir,
+        )
         from .minimise import minimise_examples
 
         minimise_examples(result, self.settings, self.target)

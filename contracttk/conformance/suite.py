@@ -14,6 +14,7 @@ found. The protocol items live in :mod:`.suite_protocol`, the schemathesis-drive
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from contracttk.contract import KIND_NAMES, sample_params
@@ -126,6 +127,7 @@ def run_item(
     *,
     limits: Limits | None = None,
     progress: Callable[[ItemResult], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> ItemResult:
     """Run the suite item ``name`` against ``target`` and return what it found.
 
@@ -144,7 +146,7 @@ def run_item(
     if item.needs == "live" and not settings.live_key:
         result.skipped = "no live secret key given"
         return result
-    runner = Runner(settings, target, result, limits=limits, progress=progress)
+    runner = Runner(settings, target, result, limits=limits, progress=progress, cache_dir=cache_dir)
     try:
         item.run(runner)
         runner.flush()
