@@ -78,6 +78,19 @@ def test_no_hard_failure_on_generated_payloads(server: str, seed: int) -> None:
     assert hard == [], "\n\n".join(hard[:5])
 
 
+@pytest.mark.parametrize("item", ["coverage::POST /v1/tokens", "coverage::GET /v1/tokens/{token}"])
+@pytest.mark.parametrize("server", ["reference", "strict"])
+def test_no_hard_failure_in_the_whole_coverage_phase(server: str, item: str) -> None:
+    """The coverage cases do not depend on the seed: once, all of them (default budget)."""
+    app = create_strict_app() if server == "strict" else create_app()
+    settings = resolve({"url": "http://testserver", "seed": 0})
+    result = run_item(item, settings, Target("http://testserver", app=app))
+    assert result.down is None and result.stopped is None
+    assert result.cases > (1000 if item.startswith("coverage::POST") else 10)
+    hard = [f"{item}: {f.check}: {f.message}" for f in result.hard]
+    assert hard == [], "\n\n".join(hard[:5])
+
+
 # --- the strict clone really is stricter (else the test above would prove nothing) --------------
 
 
