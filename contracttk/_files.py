@@ -16,8 +16,11 @@ from typing import Any
 __all__ = ["load_tool_document", "write_atomic"]
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, *, make_parents: bool = True) -> None:
-    """Write ``text`` to ``path`` via a synced temp file in the same folder and ``os.replace``.
+def write_atomic(
+    path: str | os.PathLike[str], text: str | bytes, *, make_parents: bool = True
+) -> None:
+    """Write ``text`` (UTF-8, or bytes as they are) to ``path`` via a synced temp file in the
+    same folder and ``os.replace``.
 
     A reader never sees a half-written file, and a failed write leaves the old one (and no
     temp file). Raises OSError; ``make_parents=False`` makes a missing folder one too.
@@ -28,8 +31,9 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, make_parents: bool 
         folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

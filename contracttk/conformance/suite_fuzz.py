@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+from contracttk._files import write_atomic
 from contracttk.encoding import encode_loose
 
 from .coverage_cache import PlainCase, cache_key, cached_cases, plain_case
@@ -56,11 +57,51 @@ def _document(kind: str | None) -> dict[str, Any]:
     return openapi_document(kind)
 
 
+UTF8_TABLE = [[[0, 0xD7FF], [0xE000, 0x10FFFF]], []]
+"""What UTF-8 encodes (every code point but the surrogates) and what of it does not round-trip
+(nothing), in the shape of Hypothesis's ``codec-v2-utf-8`` table."""
+
+
+def _prime_utf8_table() -> None:
+    """Give Hypothesis its UTF-8 table before schemathesis asks for it.
+
+    schemathesis draws strings with ``codec="utf-8"``; Hypothesis finds out which characters
+    that codec encodes by encoding all 1,114,112 code points (~3 s, once per storage
+    folder: on a fresh CI machine, every run). The answer is a fact of UTF-8, so it is
+    written where Hypothesis keeps the table it would compute: the same content, checked
+    against the codec here. A later format gets a new file name and ignores this one.
+    """
+    import gzip
+    import json
+    import sys
+
+    from hypothesis.internal import charmap
+
+    try:
+        path = charmap.charmap_file("codec-v2-utf-8")
+        if path.exists() or sys.maxunicode != 0x10FFFF:
+            return
+        for lo, hi in UTF8_TABLE[0]:
+            (chr(lo) + chr(hi)).encode("utf-8")
+        for surrogate in (0xD800, 0xDFFF):
+            try:
+                chr(surrogate).encode("utf-8")
+            except UnicodeEncodeError:
+                continue
+            return
+        raw = json.dumps(UTF8_TABLE).encode()
+        write_atomic(path, gzip.compress(raw, mtime=1))
+    except (OSError, AttributeError, TypeError):
+        pass  # Hypothesis computes the table itself, as it would without us
+
+
 @cache
 def _load_schema(base_url: str, kind: str | None = None) -> Any:
     """A document of :func:`_document` as a schemathesis schema: loaded once per process
     (building it and its strategies costs about a second; several items use it)."""
     import schemathesis
+
+    _prime_utf8_table()
 
     schema = schemathesis.openapi.from_dict(_document(kind))
     schema.config.update(base_url=base_url)
