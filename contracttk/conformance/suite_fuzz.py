@@ -100,10 +100,12 @@ def _load_schema(base_url: str, kind: str | None = None) -> Any:
     """A document of :func:`_document` as a schemathesis schema: loaded once per process
     (building it and its strategies costs about a second; several items use it)."""
     import schemathesis
+    from schemathesis.config import SchemathesisConfig
 
     _prime_utf8_table()
-
-    schema = schemathesis.openapi.from_dict(_document(kind))
+    # schemathesis's defaults, explicitly: left to itself it reads a schemathesis.toml found
+    # in the working folder or above it, and a seed must replay the same run anywhere.
+    schema = schemathesis.openapi.from_dict(_document(kind), config=SchemathesisConfig())
     schema.config.update(base_url=base_url)
     return schema
 

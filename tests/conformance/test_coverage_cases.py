@@ -171,3 +171,21 @@ def test_coverage_sends_one_kind_at_a_time_and_a_kept_run_sends_the_same(tmp_pat
 def test_kind_scope_covers_only_that_kind(tmp_path: Path) -> None:
     seen, _ = coverage_run(tmp_path, kind="bank_account")
     assert seen and {k for kinds in seen for k in kinds} == {"bank_account"}
+
+
+def test_a_schemathesis_toml_in_the_working_folder_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """schemathesis reads schemathesis.toml from the working folder up; a seed must replay
+    the same run wherever it is started, so the items use schemathesis's defaults."""
+    from contracttk.conformance.suite_fuzz import _load_schema
+
+    (tmp_path / ".git").mkdir()  # where schemathesis stops looking upwards
+    (tmp_path / "schemathesis.toml").write_text(
+        '[generation]\ncodec = "ascii"\nallow-x00 = false\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    schema = _load_schema.__wrapped__("http://testserver", "card")
+    op = schema["/v1/tokens"]["POST"]
+    generation = schema.config.generation_for(operation=op)
+    assert (generation.codec, generation.allow_x00) == ("utf-8", True)
