@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
+from support.facts import USE_TIME_CARDS
 
 from contracttk.contract import Strength, evaluate_create, parse_key, token_rules
 from contracttk.encoding import decode, encode
@@ -56,25 +57,6 @@ SUCCEEDING_CARDS = {
     "4000002500000003": "123",
     "4000000360000006": "123",
 }
-# §10.2: fail at use, tokenize successfully ([INF] for most, so only "not rejected hard").
-USE_TIME_CARDS = [
-    "4000000000000002",
-    "4000000000009995",
-    "4000000000009987",
-    "4000000000009979",
-    "4000000000000069",
-    "4000000000000127",
-    "4000000000000119",
-    "4000000000006975",
-    "4000000000000341",
-    "4100000000000019",
-    "4000000000000101",
-    "4000000000000036",
-    "4000000000000028",
-    "4000000000000010",
-    "4000000000000044",
-    "4000000000000259",
-]
 US_BANK = {
     "country": "US",
     "currency": "usd",
@@ -110,6 +92,7 @@ def test_documented_card_is_accepted(number: str, key: Any) -> None:
     assert accepted({"card": {"number": number, **EXP, "cvc": SUCCEEDING_CARDS[number]}}, key)
 
 
+# §10.2: fail at use, tokenize successfully ([INF] for most, so only "not rejected hard").
 @pytest.mark.parametrize("number", USE_TIME_CARDS)
 def test_use_time_failure_card_is_not_rejected_at_tokenization(number: str) -> None:
     assert not_rejected_hard({"card": {"number": number, **EXP, "cvc": "123"}})

@@ -15,6 +15,7 @@ import pytest
 from contracttk.strategies import InvalidPayload, StripeProvider, add_providers
 from faker import Faker
 from faker.providers import BaseProvider
+from support.facts import SAFE_IDS, US_TEST_ACCOUNTS
 
 from contracttk.contract import (
     KIND_NAMES,
@@ -28,15 +29,6 @@ from contracttk.contract import domain as D
 from contracttk.encoding import decode, encode
 
 TODAY = date.today()
-SAFE_IDS = {
-    "000000000",
-    "111111111",
-    "222222222",
-    "000000001",
-    "111111112",
-    *(f"22222100{i}" for i in range(6)),
-    "0000",
-}
 TEST_IBANS = {
     "DE89370400440532013000",
     "DE62370400440532013001",
@@ -47,17 +39,6 @@ TEST_IBANS = {
     "GB82WEST12345698765432",
     "AT611904300234573201",
     "CH9300762011623852957",
-}
-US_TEST_ACCOUNTS = {
-    "000123456789",
-    "000111111116",
-    "000111111113",
-    "000222222227",
-    "000333333335",
-    "000444444440",
-    "000888888883",
-    "000999999991",
-    "000999999992",
 }
 
 

@@ -39,6 +39,7 @@ from contracttk.strategies import (
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
+from support.facts import SAFE_IDS, US_TEST_ACCOUNTS
 
 from contracttk.contract import (
     KIND_NAMES,
@@ -53,27 +54,6 @@ from contracttk.contract import domain as D
 from contracttk.encoding import decode, encode
 
 TODAY = date.today()
-# Stripe's identity test values: id numbers, tax ids, ssn_last_4.
-SAFE_IDS = {
-    "000000000",
-    "111111111",
-    "222222222",
-    "000000001",
-    "111111112",
-    *(f"22222100{i}" for i in range(6)),
-    "0000",
-}
-US_TEST_ACCOUNTS = {
-    "000123456789",
-    "000111111116",
-    "000111111113",
-    "000222222227",
-    "000333333335",
-    "000444444440",
-    "000888888883",
-    "000999999991",
-    "000999999992",
-}
 SAFE_FILES = {"file_identity_document_success", "file_identity_document_failure"}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

@@ -16,6 +16,51 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FIELDS = ("status", "type", "code", "param")
+SAFE_IDS: frozenset[str] = frozenset(
+    {
+        "000000000",
+        "111111111",
+        "222222222",
+        "000000001",
+        "111111112",
+        *(f"22222100{i}" for i in range(6)),
+        "0000",
+    }
+)
+"""§10.4 of ``stripe-tokens.md``: identity test values (id numbers, tax ids, ssn_last_4)."""
+US_TEST_ACCOUNTS: frozenset[str] = frozenset(
+    {
+        "000123456789",
+        "000111111116",
+        "000111111113",
+        "000222222227",
+        "000333333335",
+        "000444444440",
+        "000888888883",
+        "000999999991",
+        "000999999992",
+    }
+)
+"""§10.3 of ``stripe-tokens.md``: Stripe's US test bank account numbers."""
+USE_TIME_CARDS: tuple[str, ...] = (
+    "4000000000000002",
+    "4000000000009995",
+    "4000000000009987",
+    "4000000000009979",
+    "4000000000000069",
+    "4000000000000127",
+    "4000000000000119",
+    "4000000000006975",
+    "4000000000000341",
+    "4100000000000019",
+    "4000000000000101",
+    "4000000000000036",
+    "4000000000000028",
+    "4000000000000010",
+    "4000000000000044",
+    "4000000000000259",
+)
+"""§10.2 of ``stripe-tokens.md``: test cards that tokenize and fail only when used."""
 
 
 def data_file(name: str) -> Path:
