@@ -67,6 +67,11 @@ class _BodyReader:
             return
         if not declared.isdigit() and "transfer-encoding" not in self._headers:
             return  # no body announced: nothing to wait for
+        if self._headers.get("expect", "").lower() == "100-continue":
+            # The client waits for leave to send: reading now would give it that leave
+            # (uvicorn answers 100 Continue) for a body already refused. Unsent, it cannot
+            # be cut off.
+            return
         size = 0
         while not self.done and size <= DRAIN_LIMIT:
             size += len((await self()).get("body", b""))

@@ -303,6 +303,19 @@ def test_early_answers_wait_for_the_body(base_url: str) -> None:
             assert sock.recv(65536).startswith(b"HTTP/1.1" + status)
 
 
+def test_a_refused_body_is_not_invited(base_url: str) -> None:
+    # A client that asks leave to send (Expect: 100-continue) gets the early 413 at once,
+    # not a 100 Continue inviting a body the server has already refused.
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/tokens HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            + f"Authorization: Bearer {SK}\r\nContent-Length: 200000\r\n".encode()
+            + b"Expect: 100-continue\r\n\r\n"
+        )  # fmt: skip
+        assert sock.recv(65536).startswith(b"HTTP/1.1 413 ")
+
+
 def test_chunked_request_bodies_are_read(base_url: str) -> None:
     def gen() -> Iterator[bytes]:
         body = encode(sample_params("card", today=TODAY)).encode()
