@@ -66,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     # ._protocol_errors
     "body_too_large": "._protocol_errors",
     "idempotency_in_use": "._protocol_errors",
+    "idempotency_key_invalid": "._protocol_errors",
     "idempotency_mismatch": "._protocol_errors",
     "invalid_api_key": "._protocol_errors",
     "malformed_body": "._protocol_errors",
@@ -75,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "unrecognized_url": "._protocol_errors",
     # ._semantics
     "FieldRule": "._semantics",
+    "SHORT_SECRET": "._semantics",
     "sensitive_values": "._semantics",
     "token_rules": "._semantics",
     # ._sources

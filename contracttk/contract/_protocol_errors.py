@@ -5,10 +5,12 @@ retrieval, idempotency, routing, body limits. Built like every other expected er
 from __future__ import annotations
 
 from ._errors import IRE, ExpectedError, Strength, card_error
+from ._protocol import IDEMPOTENCY_KEY_MAX_LENGTH
 
 __all__ = [
     "body_too_large",
     "idempotency_in_use",
+    "idempotency_key_invalid",
     "idempotency_mismatch",
     "invalid_api_key",
     "live_mode_test_card",
@@ -111,6 +113,26 @@ def idempotency_mismatch(key: str) -> ExpectedError:
         f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
         basis="[DOC: Idempotent requests]",
     ).with_strength(hard="status type")
+
+
+def idempotency_key_invalid(length: int) -> ExpectedError:
+    """An ``Idempotency-Key`` outside 1-255 characters: 400 invalid_request_error.
+
+    The limit is [DOC: Idempotent requests] (``IDEMPOTENCY_KEY_MAX_LENGTH``). The message
+    is Stripe's as quoted in [ISSUE: cartalyst/stripe#65] ("Idempotent key length is 0,
+    which is outside accepted lengths. Idempotent Keys must be 1-255 characters long.
+    ..."); the type is [INF] (the thread quotes only the message); no code is established.
+    """
+    return ExpectedError(
+        400,
+        IRE,
+        None,
+        None,
+        f"Idempotent key length is {length}, which is outside accepted lengths. Idempotent "
+        f"Keys must be 1-{IDEMPOTENCY_KEY_MAX_LENGTH} characters long. If you're looking for a "
+        "decent generator, try using a UUID defined by IETF RFC 4122.",
+        basis="[DOC: Idempotent requests] [ISSUE: cartalyst/stripe#65] [INF: type]",
+    ).with_strength(hard="status", warn="type")
 
 
 def idempotency_in_use() -> ExpectedError:

@@ -25,11 +25,14 @@ from ._kinds import get_kind
 from ._params import bracket_path
 from ._protocol import is_object_id, is_token_id
 
-__all__ = ["CHECK_VALUES", "FieldRule", "sensitive_values", "token_rules"]
+__all__ = ["CHECK_VALUES", "SHORT_SECRET", "FieldRule", "sensitive_values", "token_rules"]
 
 _MISSING = object()
 CHECK_VALUES = ("pass", "fail", "unavailable", "unchecked")
 H, W = Strength.HARD, Strength.WARNING
+SHORT_SECRET = 8
+"""Secrets shorter than this (a CVC, ``ssn_last_4``) are echoed only as a whole value or word:
+as a substring they stand in timestamps, addresses and ids by chance."""
 CLOCK_SLACK = 86400
 """``created`` may be this many seconds off our clock: the server's clock is not ours."""
 

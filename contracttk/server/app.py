@@ -41,6 +41,7 @@ from ..contract import (
     body_too_large,
     evaluate_create,
     idempotency_in_use,
+    idempotency_key_invalid,
     idempotency_mismatch,
     invalid_api_key,
     key_from_authorization,
@@ -56,7 +57,7 @@ from ..contract import (
 from ..defaults import DEFAULT_KEYS
 from ..encoding import EncodingError, decode
 from . import render
-from .errors import idempotency_key_invalid, shown_unknown, without_secrets
+from .errors import shown_unknown, without_secrets
 from .safe_text import mask_numbers, safe_decode_detail
 from .storage import IdempotencyConflict, TokenStore
 

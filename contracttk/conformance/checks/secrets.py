@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-from contracttk.contract import no_such_token, token_rules
+from contracttk.contract import SHORT_SECRET, no_such_token, token_rules
 
 from ..exchange import INVALID_JSON, UNDECODABLE, RequestInfo, ResponseInfo
 from ..failures import Failure, fail
@@ -31,8 +31,6 @@ from ..registry import check
 
 __all__ = ["SHORT_SECRET", "no_secret_echo", "sent_secrets"]
 
-SHORT_SECRET = 8
-"""Secrets shorter than this are matched as whole values or words only."""
 
 _PAN_RUN_RE = re.compile(r"(?<![0-9])[0-9]{13,19}(?![0-9])")
 # A word of a message: a run without spaces, quotes or brackets; the punctuation that ends
