@@ -61,6 +61,7 @@ def exchange_from_schemathesis(case: Any, response: Any) -> tuple[Any, Any]:
         headers=dict(prepared.headers),
         body=body or None,
         kind=kind,
+        base=_base_url(case, prepared.url),
     )
     resp = ResponseInfo(
         status=response.status_code,
@@ -69,6 +70,16 @@ def exchange_from_schemathesis(case: Any, response: Any) -> tuple[Any, Any]:
         elapsed=float(getattr(response, "elapsed", 0.0) or 0.0),
     )
     return request, resp
+
+
+def _base_url(case: Any, url: str) -> str | None:
+    """The base URL the case was sent under (``http://h/api``): routes are read below it."""
+    try:
+        from schemathesis.transport.prepare import base_url_from_request_url
+
+        return str(base_url_from_request_url(case, url))
+    except Exception:  # another schemathesis: routes are then read from the root
+        return None
 
 
 def _make(name: str) -> Callable[..., None]:

@@ -563,6 +563,38 @@ def test_checks_register_with_schemathesis_and_judge_its_cases() -> None:
     handle.close()
 
 
+def test_schemathesis_cases_under_a_base_path_are_judged_too() -> None:
+    # A user's schema served under /api: the checks read routes below the base path, so a
+    # refused valid card is still a positive_acceptance failure (not "no create seen").
+    import schemathesis
+    from contracttk.plugins.schemathesis_checks import register
+
+    from contracttk.schemas import openapi_document
+
+    inner = create_app(service_cls=_RefusesEverything)
+
+    async def mounted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "path": scope["path"].removeprefix("/api")}
+        await inner(scope, receive, send)
+
+    handle = register()
+    schema = schemathesis.openapi.from_dict(openapi_document())
+    schema.app = mounted
+    schema.config.update(base_url="http://testserver/api")
+    case = schema["/v1/tokens"]["POST"].Case(
+        body=sample_params("card"), media_type="application/x-www-form-urlencoded"
+    )
+    refused = case.call(headers={"Authorization": f"Bearer {KEY}"})
+    assert refused.status_code == 400 and refused.request.url.endswith("/api/v1/tokens")
+    try:
+        with pytest.raises(AssertionError, match="positive_acceptance"):
+            for fn in handle.checks:
+                fn(None, refused, case)
+    finally:
+        handle.close()
+
+
 class _RefusesEverything(TokenService):
     """A broken server: every create is refused with a 400."""
 
