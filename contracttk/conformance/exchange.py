@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from contracttk.contract import (
     KIND_NAMES,
+    TOKENS_PATH,
     ApiKey,
     Evaluation,
     evaluate_create,
@@ -33,8 +34,6 @@ __all__ = [
     "ResponseInfo",
     "header_map",
 ]
-
-TOKENS_PATH = "/v1/tokens"
 
 
 def header_map(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, str]:

@@ -8,6 +8,9 @@ the run's transport, so a target that trickles bytes forever still ends the prob
 
 from __future__ import annotations
 
+from contracttk.contract import TOKENS_PATH, make_token_id
+
+from .exchange import INVALID_JSON
 from .settings import Settings
 from .transport import Target, TransportError, open_transport
 
@@ -31,7 +34,10 @@ def preflight(settings: Settings, target: Target) -> None:
     base = target.url
     shown = settings.url
     headers = [("Authorization", f"Bearer {settings.api_key}")]
-    probes = (("POST", "/v1/tokens"), ("GET", "/v1/tokens/tok_contracttkProbe"))
+    probes = (
+        ("POST", TOKENS_PATH),
+        ("GET", f"{TOKENS_PATH}/{make_token_id('card', 'contracttkProbe')}"),
+    )
     last = ""
     refused = 0
     try:
@@ -48,10 +54,11 @@ def preflight(settings: Settings, target: Target) -> None:
                 if err.kind == "timeout":
                     raise TargetUnavailable(f"{shown} did not answer: {err}") from None
                 raise TargetUnavailable(f"{shown} does not speak HTTP ({err})") from None
-            if resp.is_json_type and resp.json is not None and resp.status == 401:
+            answered_json = resp.is_json_type and resp.json is not INVALID_JSON
+            if answered_json and resp.status == 401:
                 refused += 1
                 continue
-            if resp.is_json_type and not resp.truncated and _is_json(resp.body):
+            if answered_json:
                 return
             last = f"{method} {path} answered {resp.status} {resp.content_type or 'without a content type'}"
     finally:
@@ -75,16 +82,6 @@ def preflight(settings: Settings, target: Target) -> None:
         f"{shown} does not answer JSON ({last})",
         hint="is it a Stripe-like /v1/tokens API, and is the URL's path prefix right?",
     )
-
-
-def _is_json(body: bytes) -> bool:
-    import json
-
-    try:
-        json.loads(body)
-    except ValueError:
-        return False
-    return True
 
 
 def _connect_hint(error: str, url: str) -> str | None:

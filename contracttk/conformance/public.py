@@ -37,18 +37,6 @@ def _luhn(value: str) -> bool:
 
 
 def _is_public(value: str) -> bool:
-    from contracttk.contract import domain
+    from contracttk.contract.domain import is_public_test_value
 
-    check = getattr(domain, "is_public_test_value", None)
-    if check is not None:
-        return bool(check(value))
-    banks = {b.account_number for b in domain.bank_accounts()} | {
-        b.routing_number for b in domain.bank_accounts() if b.routing_number
-    }
-    return (
-        domain.is_test_card(value)
-        or value == domain.LUHN_FAILING_TEST_NUMBER
-        or value in banks
-        or domain.is_safe_id_number(value)
-        or value == domain.TEST_PHONE
-    )
+    return is_public_test_value(value)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from contracttk.contract import TOKENS_PATH
 from contracttk.encoding import encode_loose
 
 from .checks import CREATE_CHECKS, GENERIC_CHECKS
@@ -251,7 +252,7 @@ class Runner:
 
     def create_later(self, params: Any, **kw: Any) -> None:
         """``POST /v1/tokens`` with ``params``, judged when its answer is in (see above)."""
-        self.exchange_later("POST", "/v1/tokens", body=params, **kw)
+        self.exchange_later("POST", TOKENS_PATH, body=params, **kw)
 
     def flush(self) -> None:
         """Judge the request still travelling (after this, every sent request is judged)."""
@@ -350,12 +351,12 @@ class Runner:
 
     def create(self, params: Any, **kw: Any) -> tuple[RequestInfo, Any]:
         """``POST /v1/tokens`` with ``params``, judged by the generic and create checks."""
-        return self.exchange("POST", "/v1/tokens", body=params, **kw)
+        return self.exchange("POST", TOKENS_PATH, body=params, **kw)
 
     @staticmethod
     def retrieve_path(token_id: str) -> str:
         """The path of ``GET /v1/tokens/{token_id}``."""
-        return "/v1/tokens/" + quote(token_id, safe="")
+        return TOKENS_PATH + "/" + quote(token_id, safe="")
 
     # -- Hypothesis -------------------------------------------------------------------------
 

@@ -10,7 +10,14 @@ import base64
 import secrets as _secrets
 from typing import Any
 
-from contracttk.contract import evaluate_create, kinds, parse_key, sample_params
+from contracttk.contract import (
+    IDEMPOTENCY_KEY_HEADER,
+    TOKENS_PATH,
+    evaluate_create,
+    kinds,
+    parse_key,
+    sample_params,
+)
 from contracttk.defaults import UNKNOWN_TEST_KEY
 
 from .checks import GENERIC_CHECKS
@@ -37,17 +44,19 @@ def _token_id(resp: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _unissued_id(prefix: str = "tok_") -> str:
-    """A well-formed id no target issued (the contract's id format, a marked random part)."""
-    from contracttk.contract import make_id
+def _unissued_id(prefix: str | None = None) -> str:
+    """A well-formed id no target issued (the contract's id format, a marked random part);
+    a token id unless ``prefix`` says otherwise."""
+    from contracttk.contract import make_id, make_token_id
 
-    return make_id(prefix, "contracttkMissing" + _secrets.token_hex(4))
+    random_part = "contracttkMissing" + _secrets.token_hex(4)
+    return make_token_id("card", random_part) if prefix is None else make_id(prefix, random_part)
 
 
 def run_auth_no_key(r: Runner) -> None:
     """No ``Authorization`` on create and retrieve: 401."""
     for kind in _kinds(r, ("card", "pii"), 2):
-        req, resp = r.send("POST", "/v1/tokens", key=None, body=sample_params(kind), kind=kind)
+        req, resp = r.send("POST", TOKENS_PATH, key=None, body=sample_params(kind), kind=kind)
         req.authorized = False
         r.judge(req, resp, GENERIC_CHECKS, extra=("auth_no_key",))
     req, resp = r.send("GET", r.retrieve_path(_unissued_id()), key=None)
@@ -58,14 +67,14 @@ def run_auth_no_key(r: Runner) -> None:
 def run_auth_bad_key(r: Runner) -> None:
     """An unknown key (Bearer and Basic): 401, and the key is never echoed in full."""
     for kind in _kinds(r, ("card", "bank_account"), 2):
-        req, resp = r.send("POST", "/v1/tokens", key=UNKNOWN_KEY, body=sample_params(kind))
+        req, resp = r.send("POST", TOKENS_PATH, key=UNKNOWN_KEY, body=sample_params(kind))
         req.authorized = False
         r.judge(req, resp, GENERIC_CHECKS, extra=("auth_bad_key",))
     basic = base64.b64encode(f"{UNKNOWN_KEY}:".encode()).decode()
     kind = _kinds(r, ("card",), 1)[0]
     req, resp = r.send(
         "POST",
-        "/v1/tokens",
+        TOKENS_PATH,
         key=None,
         headers={"Authorization": f"Basic {basic}"},
         body=sample_params(kind),
@@ -164,15 +173,15 @@ def run_idempotency_replay(r: Runner) -> None:
     """Same key, same params: same status, body and id, with ``Idempotent-Replayed: true``."""
     for kind in _kinds(r, ("card", "bank_account", "pii"), 3):
         key = _idem_key(kind)
-        first = r.create(sample_params(kind), kind=kind, headers={"Idempotency-Key": key})
+        first = r.create(sample_params(kind), kind=kind, headers={IDEMPOTENCY_KEY_HEADER: key})
         if first[1] is None:
             continue
         req, resp = r.send(
             "POST",
-            "/v1/tokens",
+            TOKENS_PATH,
             body=sample_params(kind),
             kind=kind,
-            headers={"Idempotency-Key": key},
+            headers={IDEMPOTENCY_KEY_HEADER: key},
         )
         if resp is None:
             continue
@@ -192,12 +201,12 @@ def run_idempotency_mismatch(r: Runner) -> None:
     """Same key, other params: 400 idempotency_error; a key whose first use failed validation is free."""
     kind = _kinds(r, ("card", "pii"), 1)[0]
     key = _idem_key("mismatch")
-    _, resp = r.create(sample_params(kind), kind=kind, headers={"Idempotency-Key": key})
+    _, resp = r.create(sample_params(kind), kind=kind, headers={IDEMPOTENCY_KEY_HEADER: key})
     if resp is not None and resp.ok:
         other = sample_params(kind)
         _change_one_value(other[kind])
         req, resp = r.send(
-            "POST", "/v1/tokens", body=other, kind=kind, headers={"Idempotency-Key": key}
+            "POST", TOKENS_PATH, body=other, kind=kind, headers={IDEMPOTENCY_KEY_HEADER: key}
         )
         req.authorized = False  # not a create to judge on its own: the key decides
         r.judge(req, resp, GENERIC_CHECKS, extra=("idempotency_mismatch",))
@@ -207,8 +216,8 @@ def run_idempotency_mismatch(r: Runner) -> None:
     missing = next(iter(bad[kind]))
     del bad[kind][missing]
     if not evaluate_create(bad).accepted:
-        r.create(bad, kind=kind, headers={"Idempotency-Key": key})
-        r.create(sample_params(kind), kind=kind, headers={"Idempotency-Key": key})
+        r.create(bad, kind=kind, headers={IDEMPOTENCY_KEY_HEADER: key})
+        r.create(sample_params(kind), kind=kind, headers={IDEMPOTENCY_KEY_HEADER: key})
 
 
 def _change_one_value(node: dict[str, Any]) -> None:
@@ -226,7 +235,7 @@ def _change_one_value(node: dict[str, Any]) -> None:
 
 def run_protocol_malformed(r: Runner) -> None:
     """Bodies and routes a client should never send: never a 5xx, always the JSON envelope."""
-    r.exchange("POST", "/v1/tokens")  # no body at all: no token kind
+    r.exchange("POST", TOKENS_PATH)  # no body at all: no token kind
     for raw in (
         b"card[number=4242424242424242",
         b"card%5Bnumber%5D=%FF%FE",
@@ -234,19 +243,19 @@ def run_protocol_malformed(r: Runner) -> None:
         b'{"card": {"number": "4242424242424242"}}',
         b"&&&=&card",
     ):
-        r.exchange("POST", "/v1/tokens", body=raw)
+        r.exchange("POST", TOKENS_PATH, body=raw)
     # What a server makes of a JSON body or a 1 MiB body is its own policy: judged only
     # by the generic checks (no 5xx, JSON envelope, no secret echo).
     for body, ctype in (
         (b'{"card": {"number": "4242424242424242", "cvc": "123"}}', "application/json"),
         (b"card[name]=" + b"x" * (1100 * 1024), "application/x-www-form-urlencoded"),
     ):
-        req, resp = r.send("POST", "/v1/tokens", body=body, content_type=ctype)
+        req, resp = r.send("POST", TOKENS_PATH, body=body, content_type=ctype)
         r.judge(req, resp, GENERIC_CHECKS)
     r.exchange("GET", "/v1/contracttk-unknown-route")
-    r.exchange("DELETE", r.retrieve_path("tok_contracttk"))
+    r.exchange("DELETE", r.retrieve_path(_unissued_id()))
     kind = _kinds(r, ("card",), 1)[0]
-    r.exchange("PUT", "/v1/tokens", body=sample_params(kind))
+    r.exchange("PUT", TOKENS_PATH, body=sample_params(kind))
 
 
 ITEMS: tuple[SuiteItem, ...] = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from contracttk.contract import TOKENS_PATH
+
 from ..exchange import INVALID_JSON, RequestInfo, ResponseInfo
 from ..failures import Failure, fail
 from ..registry import check
@@ -31,9 +33,9 @@ def not_a_server_error(request: RequestInfo, response: ResponseInfo) -> list[Fai
 def _route(request: RequestInfo) -> str:
     """The route a request hit, without ids (``/v1/tokens`` or ``/v1/tokens/{id}``)."""
     if request.is_create:
-        return "/v1/tokens"
-    if request.path.startswith("/v1/tokens/"):
-        return "/v1/tokens/{id}"
+        return TOKENS_PATH
+    if request.path.startswith(TOKENS_PATH + "/"):
+        return TOKENS_PATH + "/{id}"
     return "other routes"
 
 
