@@ -63,6 +63,11 @@ def replay(report: str, findings: tuple[str, ...], **options: Any) -> None:
         doc = load_report(report)
     except ReportError as err:
         raise BadInputError(str(err)) from None
+    if doc.get("status") == "not_testable" and not doc.get("findings"):
+        # "0 of 0 fixed" would read as a pass: the run it records tested nothing.
+        raise BadInputError(
+            f"{report} holds no findings to replay: its run was not testable ({doc.get('detail')})"
+        )
     known = {f["id"] for f in doc.get("findings", [])}
     unknown = [f for f in findings if f not in known]
     if unknown:

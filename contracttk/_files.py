@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_tool_document", "write_atomic"]
+__all__ = ["MAX_DOCUMENT_BYTES", "load_tool_document", "write_atomic"]
+
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+"""The largest report or manifest read back (the largest runs write a few tens of MB)."""
 
 
 def write_atomic(
@@ -52,10 +56,22 @@ def load_tool_document(
 ) -> dict[str, Any]:
     """Read a JSON document contracttk wrote: a dict with ``tool: contracttk`` and a version.
 
-    Anything else (unreadable, not JSON, nested too deeply, another tool's file, another
-    version) raises ``error`` with one line naming ``path``; ``what`` names the document
+    Anything else (unreadable, not a regular file, over :data:`MAX_DOCUMENT_BYTES`, not JSON,
+    nested too deeply, another tool's file, another version) raises ``error`` with one line naming ``path``; ``what`` names the document
     ("report", "manifest").
     """
+    try:
+        # Checked before opening: a FIFO would block the read, /dev/zero never end it.
+        info = os.stat(path)
+    except OSError as err:
+        raise error(f"cannot read {path}: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"cannot read {path}: not a regular file")
+    if info.st_size > MAX_DOCUMENT_BYTES:
+        raise error(
+            f"cannot read {path}: {info.st_size:,} bytes, more than a {what} of ours "
+            f"({MAX_DOCUMENT_BYTES:,})"
+        )
     try:
         doc = json.loads(Path(path).read_bytes())
     except OSError as err:

@@ -11,6 +11,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from .redact import scrub, scrub_all
 __all__ = [
     "MAX_CONSOLE_FINDINGS",
     "REPORT_VERSION",
+    "ReportError",
     "build_report",
     "load_report",
     "output_path_problem",
+    "report_problems",
     "summary_lines",
     "write_atomic",
     "write_report",
@@ -132,9 +135,29 @@ class ReportError(ValueError):
 
 def load_report(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a report written by :func:`write_report` (for ``--baseline`` and ``replay``)."""
-    return load_tool_document(
+    doc = load_tool_document(
         path, error=ReportError, what="report", version_key="report_version", version=REPORT_VERSION
     )
+    problem = next(iter(report_problems(doc)), None)
+    if problem is not None:
+        raise ReportError(f"{path} is not a complete contracttk report ({problem})")
+    return doc
+
+
+def report_problems(doc: Any) -> list[str]:
+    """Every way ``doc`` departs from the report's JSON Schema (``report.schema.json``)."""
+    return [
+        f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message[:200]}"
+        for err in _report_validator().iter_errors(doc)
+    ]
+
+
+@cache
+def _report_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "report.schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator(schema)
 
 
 def summary_lines(doc: Mapping[str, Any], *, max_findings: int = MAX_CONSOLE_FINDINGS) -> list[str]:

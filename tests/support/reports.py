@@ -1,26 +1,11 @@
-"""The JSON report format, as documented in docs/report.md, checked on real reports."""
+"""The JSON report format, as documented in docs/report.md, checked on real reports.
+
+The schema is ``contracttk/conformance/report.schema.json`` (the documented format);
+``report_problems`` validates a document against it with jsonschema.
+"""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
-from typing import Any
+from contracttk.conformance.report import report_problems
 
-
-@cache
-def _validator() -> Any:
-    import jsonschema
-
-    text = resources.files("contracttk.conformance").joinpath("report.schema.json").read_text()
-    schema = json.loads(text)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
-def report_problems(doc: Any) -> list[str]:
-    """Every way ``doc`` departs from the report's JSON Schema (empty when it conforms)."""
-    return [
-        f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message[:200]}"
-        for err in _validator().iter_errors(doc)
-    ]
+__all__ = ["report_problems"]
