@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from .defaults import DEFAULT_LIVE_SECRET_KEY, EXIT_USAGE
-from .errors import BadInputError, ContractTkError
+from .errors import BadInputError, ContractTkError, require_extra
 
 CACHE_DIR = ".contracttk_cache"
 # pytest's exit codes, named here to keep pytest out of `--help`.
@@ -63,19 +63,6 @@ def _cache_dir() -> Path:
     except OSError:
         pass
     return Path(tempfile.mkdtemp(prefix="contracttk-cache-"))
-
-
-def _require_extra() -> None:
-    import importlib.util
-
-    missing = [
-        m for m in ("schemathesis", "jsonschema", "uvicorn") if importlib.util.find_spec(m) is None
-    ]
-    if missing:
-        raise BadInputError(
-            f"contracttk fuzz needs {', '.join(missing)} (the conformance extra)",
-            hint="pip install 'contracttk[conformance]'",
-        )
 
 
 def _sigterm_as_interrupt() -> None:
@@ -138,7 +125,7 @@ def fuzz(url: str | None, workers: int, **options: Any) -> None:
     $CONTRACTTK_API_KEY...). Exit codes: 0 clean, 1 findings, 2 usage error, 3 target not
     testable, 130 interrupted.
     """
-    _require_extra()
+    require_extra("contracttk fuzz", ("schemathesis", "jsonschema", "uvicorn"))
     if workers > 1:
         import importlib.util
 
@@ -152,24 +139,14 @@ def fuzz(url: str | None, workers: int, **options: Any) -> None:
         if options.get(name) is None and os.environ.get(env) == "":
             raise BadInputError(f"{env} is set but empty (unset it, or give the key)")
     raw = {k: v for k, v in options.items() if v is not None}
-    _sigterm_as_interrupt()
     if url is not None:
         raw["url"] = url
+    _check_settings(raw)
+    _sigterm_as_interrupt()
+    if url is not None:
         raise SystemExit(_run(raw, workers))
-    from .conformance.keys import KeyPolicyError, check_key
     from .server import running_server
 
-    # The embedded server's live placeholder key never leaves this machine; keys the user
-    # gives still go through the key policy as they are.
-    for name, role in (
-        ("api_key", "secret"),
-        ("publishable_key", "publishable"),
-        ("live_key", "live"),
-    ):
-        try:
-            check_key(raw.get(name), role, allow_live=bool(raw.get("allow_live_keys")))
-        except KeyPolicyError as err:
-            raise BadInputError(f"{_flag(name)}: {err}") from None
     click.echo("contracttk fuzz: no URL given, testing the embedded reference server", err=True)
     raw.setdefault("live_key", DEFAULT_LIVE_SECRET_KEY)
     raw["allow_live_keys"] = True
@@ -177,6 +154,25 @@ def fuzz(url: str | None, workers: int, **options: Any) -> None:
         raw["url"] = base
         code = _run(raw, workers)
     raise SystemExit(code)
+
+
+def _check_settings(raw: dict[str, Any]) -> None:
+    """Every setting checked as the run will check it, before anything starts (the
+    embedded server, pytest, the cache folder): a bad flag is one line and exit 2.
+
+    The user's keys go through the key policy as given; the embedded server's live
+    placeholder is added only after. ``--seed last`` is read from pytest's cache by the run
+    itself, so only its spelling is checked here.
+    """
+    from .conformance.settings import SettingsError, resolve
+
+    probe = {**raw, "url": raw.get("url") or "http://127.0.0.1"}
+    if str(probe.get("seed", "")).strip() == "last":
+        del probe["seed"]
+    try:
+        resolve(probe)
+    except SettingsError as err:
+        raise BadInputError(f"{_flag(err.setting)}: {err.problem}") from None
 
 
 def _run(raw: dict[str, Any], workers: int) -> int:
@@ -241,14 +237,11 @@ def _run(raw: dict[str, Any], workers: int) -> int:
         # Nothing ran (the pre-flight probe failed): one line, one hint, exit 3.
         from .errors import TargetUnavailableError
 
-        for text in state.write_errors:
-            click.secho(f"contracttk fuzz: {text}", fg="red", err=True)
+        # (A report that could not be written was said by the plugin, on stderr.)
         raise TargetUnavailableError(f"target not testable: {state.detail}", hint=state.hint)
     for line in summary_lines(state.doc):
         click.echo(line)
-    if state.settings.report:
+    if state.settings.report and not state.write_errors:
         click.echo(f"report: {state.settings.report}")
-    for text in state.write_errors:
-        click.secho(f"contracttk fuzz: {text}", fg="red", err=True)
     sys.stdout.flush()
     return int(state.exit_code if state.exit_code is not None else 1)
