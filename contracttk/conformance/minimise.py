@@ -102,8 +102,11 @@ def _keep_path(violation: str | None) -> tuple[str, ...]:
     return tuple(p for p in param.replace("]", "").split("[") if p)
 
 
-def minimise_examples(result: ItemResult, settings: Settings, target: Target) -> None:
-    """Shrink the stored example of the item's hard failures in place (bounded)."""
+def minimise_examples(
+    result: ItemResult, settings: Settings, target: Target, *, deadline: float | None = None
+) -> None:
+    """Shrink the stored example of the item's hard failures in place (bounded by the
+    attempt budget and by ``deadline``, the run's ``--max-time`` end on the monotonic clock)."""
     if result.down is not None:
         return  # the target stopped answering: every attempt would wait for the deadline
     todo = [f for f in result.hard if _eligible(f)]
@@ -112,7 +115,6 @@ def minimise_examples(result: ItemResult, settings: Settings, target: Target) ->
     todo.sort(key=lambda f: -result.occurrences[f.key])
     per_cause: dict[tuple[Any, ...], int] = {}
     budget = ATTEMPTS_PER_ITEM
-    deadline = time.monotonic() + settings.max_time if settings.max_time else None
     transport = open_transport(
         target, timeout=settings.timeout, max_response_bytes=settings.max_response_bytes
     )

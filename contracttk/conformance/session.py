@@ -96,7 +96,7 @@ class RunState:
         )
         from .minimise import minimise_examples
 
-        minimise_examples(result, self.settings, self.target)
+        minimise_examples(result, self.settings, self.target, deadline=self.limits.deadline)
         record = result.to_record(lambda f: example_record(f, self.settings))
         for rec in (*record["failures"], *record["warnings"]):
             rec["finding"] = finding_id(cause_of(rec))
