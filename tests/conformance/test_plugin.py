@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from support import clean_env, free_port, luhn_runs, run_pytest
+from support.leaks import is_public
 
 from contracttk.conformance.suite import item_names
 from contracttk.defaults import DEFAULT_SECRET_KEY
@@ -127,7 +128,7 @@ def test_a_broken_server_gives_one_finding_per_cause(tmp_path: Path) -> None:
     for text in (proc.stdout, proc.stderr, report.read_text()):
         assert DEFAULT_SECRET_KEY not in text
         # only Stripe's published test numbers may appear in full
-        assert all(n.startswith(("4", "5", "3", "6", "2")) for n in luhn_runs(text))
+        assert [n for n in luhn_runs(text) if not is_public(n)] == []
 
 
 def test_the_node_id_of_a_failed_line_reruns_that_item(tmp_path: Path, server: str) -> None:
@@ -155,8 +156,10 @@ def test_seed_last_reruns_the_previous_seed_and_env_vars_work(tmp_path: Path, se
     assert first.returncode == 0, first.stdout[-2000:]
     again = run_pytest(tmp_path, "-k", "auth", "--contracttk-seed", "last", env=env)
     assert again.returncode == 0 and "seed 424242" in again.stdout
+    elsewhere = tmp_path / "elsewhere"  # a folder without the first runs' cache
+    elsewhere.mkdir()
     fresh = run_pytest(
-        tmp_path / "..", "-p", "no:cacheprovider", "-k", "auth", "--contracttk-seed=last", env=env
+        elsewhere, "-p", "no:cacheprovider", "-k", "auth", "--contracttk-seed=last", env=env
     )
     assert fresh.returncode == 4 and "no previous seed" in fresh.stderr
 
