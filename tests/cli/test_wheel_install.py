@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
             sys.executable,
             "-m",
             "build",
-            "--sdist",
-            "--wheel",
+            # Without --sdist/--wheel the wheel is built from the sdist, as users get it: built
+            # from the checkout, setuptools would pack build/lib, stale files and all.
             "--no-isolation",
             "--outdir",
             str(out),
@@ -70,6 +71,23 @@ def test_the_sdist_carries_the_license_and_the_sources(dist: Path) -> None:
     assert any(n.endswith("/LICENSE") for n in names)
     assert any(n.endswith("/strategies/_build.py") for n in names)
     assert any(n.endswith("/contracttk/conformance/report.schema.json") for n in names)
+
+
+def test_the_wheel_holds_the_modules_of_the_sources_and_no_others(dist: Path) -> None:
+    [sdist] = list(dist.glob("contracttk-*.tar.gz"))
+    [wheel] = list(dist.glob("contracttk-*.whl"))
+    with tarfile.open(sdist) as tar:
+        sources = {n.split("/", 1)[1] for n in tar.getnames() if n.endswith(".py")}
+    with zipfile.ZipFile(wheel) as whl:
+        packed = {n for n in whl.namelist() if n.endswith(".py")}
+    # the wheel maps strategies/ and plugins/ to contracttk.strategies / contracttk.plugins
+    renamed = {
+        n.replace("contracttk/strategies/", "strategies/", 1).replace(
+            "contracttk/plugins/", "plugins/", 1
+        )
+        for n in packed
+    }
+    assert renamed - sources == set()
 
 
 def test_the_wheel_in_a_fresh_venv_leaves_a_users_tests_as_they_were(
