@@ -14,7 +14,8 @@ __all__ = ["Pipe"]
 
 
 class Pipe:
-    """One background thread sending one request at a time (the transport is not shared).
+    """One background thread sending one request at a time (the transport is not shared;
+    the pipe owns it from :meth:`stop` on).
 
     :meth:`swap` hands over the next request and returns the previous one's outcome, so at
     most one request is in flight and every answer comes back to the runner's own thread.
@@ -46,6 +47,9 @@ class Pipe:
         while True:
             req = self._todo.get()
             if req is None:
+                # Closed here, after the request in flight: closed from the runner's thread,
+                # the transport could be reconnecting under this one's feet.
+                self.transport.close()
                 return
             try:
                 resp = self.transport.send(req.method, req.url, list(req.headers.items()), req.body)
@@ -64,7 +68,8 @@ class Pipe:
         return previous
 
     def stop(self) -> None:
-        """End the thread once its current request (if any) is over; restore the interval."""
+        """End the thread once its current request (if any) is over, closing the transport
+        then; restore the interval. Returns at once (a slow answer ends by its deadline)."""
         import sys
 
         self._todo.put(None)

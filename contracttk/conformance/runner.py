@@ -144,8 +144,9 @@ class Runner:
     def close(self) -> None:
         """Release the transport (a request still travelling is abandoned, not judged)."""
         if self._pipe is not None:
-            self._pipe.stop()
-        self.transport.close()
+            self._pipe.stop()  # the sender thread closes the transport when it is done
+        else:
+            self.transport.close()
 
     def key_for(self, role: str) -> str | None:
         """The configured key for ``role`` (``secret``, ``publishable``, ``live``)."""

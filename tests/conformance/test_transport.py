@@ -371,3 +371,36 @@ def test_a_closed_port_is_a_connect_error() -> None:
     with pytest.raises(TransportError) as info:
         t.send("GET", f"http://127.0.0.1:{free_port()}/v1/tokens/x", [], None)
     assert info.value.kind == "connect"
+
+
+# --- the pipe ---------------------------------------------------------------------------------
+
+
+def test_a_stopped_pipe_closes_the_transport_after_its_request_not_under_it() -> None:
+    # Runner.close() during a request in flight: the transport is the sender thread's until
+    # that request ends (closing it from the runner's thread could cut the answer or make
+    # the thread reconnect); then the thread closes it.
+    import threading
+
+    from contracttk.conformance.exchange import RequestInfo
+    from contracttk.conformance.pipe import Pipe
+
+    release = threading.Event()
+
+    def slow(conn: socket.socket, srv: RawServer) -> None:
+        buf = bytearray()
+        if read_request(conn, buf) is not None:
+            release.wait(10)
+            conn.sendall(_ok())
+
+    with RawServer(slow) as srv:
+        t = _transport()
+        pipe = Pipe(t)
+        pipe.swap(RequestInfo("GET", srv.url + "/v1/tokens/tok_x", {}, None))
+        pipe.stop()
+        release.set()
+        pipe._thread.join(10)
+        assert not pipe._thread.is_alive()
+        _, resp, err = pipe._done.get_nowait()
+        assert err is None and resp is not None and resp.status == 200
+        assert t._sock is None  # closed by the thread, once the answer was in
