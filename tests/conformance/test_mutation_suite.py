@@ -220,3 +220,21 @@ def test_item_without_an_answered_case_is_an_error(pytester: pytest.Pytester) ->
     assert record["cases"] == 0
     assert {f["check"] for f in record["failures"]} == {"responds"}
     assert plugin.state.exit_code == EXIT_FAILURES
+
+
+# Checks whose broken server lives outside the mutation suite (a mutant cannot show them:
+# they need a hostile transport or a key the reference server does not know).
+PROVEN_ELSEWHERE = {
+    "key_refused": "tests/conformance/test_findings.py::test_a_refused_key_is_one_finding_not_a_401_under_every_check",
+    "response_size": "tests/security/test_hostile_targets.py (the 50 MB answer)",
+}
+
+
+def test_every_check_has_a_broken_server_that_it_catches() -> None:
+    import contracttk.conformance.runner  # noqa: F401  (registers every check)
+
+    aimed = {m.FAULT.check for m in ALL_MUTANTS} | {
+        m.FAULT.finding for m in ALL_MUTANTS if m.FAULT.finding
+    }
+    assert set(CHECKS) - aimed - set(PROVEN_ELSEWHERE) == set()
+    assert set(PROVEN_ELSEWHERE) <= set(CHECKS)

@@ -132,6 +132,24 @@ class AmexBrandWrong(RenderMutant):
             token["card"]["brand"] = "amex"
 
 
+class TokenizationMethodNotAString(RenderMutant):
+    """``card.tokenization_method`` comes back as a number (an internal enum leaking into
+    the JSON). No semantic rule is about this field: only the token schema (string or
+    null) sees it. Caught by ``response_schema``."""
+
+    AREA = "semantics"
+    FAULT = Fault(
+        "response_schema",
+        ("card::valid",),
+        signature="token: card",  # the object the schema refused ...
+        message="card/tokenization_method: 5 is not of type",  # ... naming the field
+    )
+
+    def alter(self, token: dict[str, Any], kind: str, params: Mapping[str, Any]) -> None:
+        if kind == "card":
+            token["card"]["tokenization_method"] = 5
+
+
 class LivemodeAlwaysTrue(RenderMutant):
     """``livemode`` is hard-coded to true (copied from a live fixture) whatever the key.
     Caught by ``token_semantics`` (livemode follows the key, hard)."""

@@ -127,9 +127,26 @@ def schema_errors(obj: str, body: Any) -> list[tuple[str, str]]:
             pass
     out = []
     for err in sorted(_validator(obj).iter_errors(body), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
-        out.append((where, err.message[:200]))
+        where = _path(err)
+        inner = _deepest(err)
+        # The message names the field at fault; ``where`` (what findings group by) stays the
+        # object the schema refused, so one broken embedded object is one cause.
+        said = inner.message if inner is err else f"{_path(inner)}: {inner.message}"
+        out.append((where, said[:200]))
     return out
+
+
+def _path(err: Any) -> str:
+    return "/".join(str(p) for p in err.absolute_path) or "(root)"
+
+
+def _deepest(err: Any) -> Any:
+    """For "one of these shapes" (``anyOf``: a card object or null), the alternative that got
+    furthest into the value: it names the field at fault, where the error itself quotes the
+    whole object."""
+    while err.context:
+        err = max(err.context, key=lambda e: len(e.absolute_path))
+    return err
 
 
 def _schema_applies(req: RequestInfo, resp: ResponseInfo) -> bool:
