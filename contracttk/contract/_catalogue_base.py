@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from ._errors import ExpectedError
-from ._kinds import KIND_NAMES
+from ._kinds import KIND_NAMES, get_kind
 from ._params import Param, param_tree
 from .domain import TEST_ROUTING_NUMBER
 
@@ -114,7 +114,7 @@ def sample_params(kind: str, *, today: date | None = None) -> Payload:
         },
         "cvc_update": {"cvc": "123"},
     }
-    return {kind: samples[kind]}
+    return {kind: samples[get_kind(kind).name]}
 
 
 US_BANK = {

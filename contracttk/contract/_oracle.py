@@ -23,7 +23,7 @@ from . import _names as N
 from . import _rules as R
 from ._domain_check import check_domain
 from ._errors import ExpectedError, Strength, invalid_value
-from ._kinds import KIND_NAMES, ApiKey
+from ._kinds import KIND_NAMES, ApiKey, get_kind
 from ._names import Rule, split_violation_name, violation_name
 from ._oracle_kinds import bank_rules, card_rules, cvc_update_rules, identity_rules
 from ._params import (
@@ -273,6 +273,8 @@ def evaluate_create(
     parsed API key when known (live-mode rules need it); ``today`` pins the date used
     for expiry rules and the domain's date windows (defaults to the local date).
     """
+    if key is not None and not isinstance(key, ApiKey):
+        raise TypeError(f"key must be an ApiKey (parse_key(raw)), not {type(key).__name__}")
     today = today or date.today()
     findings: list[Finding] = []
 
@@ -312,7 +314,7 @@ def evaluate_create(
             key is not None
             and key.livemode
             and key.role == "secret"
-            and kind in ("account", "person")
+            and not get_kind(kind).live_secret_may_create
         ):
             add(violation_name(kind, Rule.LIVE_SECRET_KEY), live_secret_key_forbidden(kind))
     return Evaluation(kind, findings, params, today)

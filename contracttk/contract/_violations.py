@@ -28,7 +28,7 @@ from ._catalogue_base import (
     setter,
 )
 from ._errors import ExpectedError
-from ._kinds import KIND_NAMES
+from ._kinds import KIND_NAMES, get_kind
 from ._names import Rule, violation_name
 from ._params import (
     METADATA_MAX_KEY_LENGTH,
@@ -227,8 +227,10 @@ def get_violation(name: str) -> Violation:
 def violations_for(kind: str, *, include_key_rules: bool = False) -> tuple[Violation, ...]:
     """The violations a payload of ``kind`` can carry: request-level ones plus the kind's own.
 
-    Entries that need a live-mode key are left out unless ``include_key_rules``.
+    Entries that need a live-mode key are left out unless ``include_key_rules``; an unknown
+    ``kind`` raises :class:`UnknownKindError` (not the request-level entries alone).
     """
+    get_kind(kind)
     return tuple(
         v
         for v in catalogue()

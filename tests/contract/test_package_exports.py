@@ -36,3 +36,15 @@ def test_key_helpers_load_without_the_catalogue() -> None:
     assert before == "["
     assert "_violations" not in after and "_oracle" not in after and "domain" not in after
     assert "contracttk.contract._kinds" in after
+
+
+def test_a_misspelt_kind_or_a_raw_key_is_a_clear_error() -> None:
+    # Not an empty answer (violations_for gave the 8 request-level entries for "cards"), not
+    # a bare KeyError or AttributeError from deep inside.
+    import pytest
+
+    for call in (lambda: contract.violations_for("cards"), lambda: contract.sample_params("cards")):
+        with pytest.raises(contract.UnknownKindError, match="expected one of: card, "):
+            call()
+    with pytest.raises(TypeError, match=r"parse_key\(raw\)"):
+        contract.evaluate_create(contract.sample_params("card"), key="sk_live_abc")  # type: ignore[arg-type]
