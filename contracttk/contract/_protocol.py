@@ -83,15 +83,15 @@ PROTOCOL_RULES: dict[str, tuple[Strength, str]] = {
 }
 
 
-def make_id(prefix: str, random_part: str | None = None) -> str:
-    """``prefix`` + a random alphanumeric part (:data:`ID_RANDOM_LENGTH` characters from the OS
-    CSPRNG: ids must not be guessable), or + ``random_part`` when given (ValueError unless it
-    is non-empty ASCII alphanumeric)."""
+def make_id(prefix: str, random_part: str | None = None, *, length: int = ID_RANDOM_LENGTH) -> str:
+    """``prefix`` + a random alphanumeric part (``length`` characters from the OS CSPRNG: ids
+    must not be guessable), or + ``random_part`` when given (ValueError unless it is
+    non-empty ASCII alphanumeric)."""
     if random_part is None:
         import secrets  # lazily: it pulls in hashlib, ~20 ms on every CLI start otherwise
 
         # A byte modulo 62 is very slightly biased; irrelevant for unique, unguessable ids.
-        random_part = "".join(ID_ALPHABET[b % 62] for b in secrets.token_bytes(ID_RANDOM_LENGTH))
+        random_part = "".join(ID_ALPHABET[b % 62] for b in secrets.token_bytes(length))
     elif not _RANDOM_RE.fullmatch(random_part):
         raise ValueError(f"an id's random part is ASCII letters and digits, got {random_part!r}")
     return prefix + random_part

@@ -18,9 +18,8 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import date
 from typing import Any
 
-from ..contract import IDEMPOTENCY_KEY_MAX_LENGTH
+from ..contract import IDEMPOTENCY_KEY_MAX_LENGTH, make_id
 from ..defaults import DEFAULT_KEYS
-from . import render
 from .app import DEFAULT_BODY_LIMIT, Request, Response, TokenService
 from .safe_text import log_text
 from .storage import TokenStore
@@ -44,6 +43,8 @@ log = logging.getLogger("contracttk.server")
 # kernel send a reset, and the client then loses the answer (seen as "connection reset"
 # instead of the 413). Past this, the sender is cut off as it would be anyway.
 DRAIN_LIMIT = 1 << 20
+REQUEST_ID_LENGTH = 14
+"""A ``Request-Id`` is ``req_`` and this many random letters and digits."""
 
 
 class _BodyReader:
@@ -115,7 +116,7 @@ class TokenApp:
         service = self.service
         method: str = scope["method"]
         path: str = scope["path"]
-        request_id = "req_" + render.random_suffix(14)
+        request_id = make_id("req_", length=REQUEST_ID_LENGTH)
         headers = _header_dict(scope.get("headers") or ())
         reader = _BodyReader(receive, headers)
         try:

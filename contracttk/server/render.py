@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -20,13 +19,14 @@ from typing import Any
 from ..contract import ID_ALPHABET, get_kind, make_id, response_fields, token_rules, wire
 from ..contract.domain import bank_accounts, brand_display, find_test_card
 
-__all__ = ["fingerprint", "random_suffix", "render_token"]
+__all__ = ["fingerprint", "render_token"]
 
 
-def random_suffix(length: int) -> str:
-    """``length`` random alphanumerics from the OS CSPRNG (request ids)."""
-    # A byte modulo 62 is very slightly biased; irrelevant for unique, unguessable ids.
-    return "".join(ID_ALPHABET[b % 62] for b in secrets.token_bytes(length))
+def _embedded_prefix(kind: str) -> str:
+    prefix = get_kind(kind).embedded_id_prefix
+    if prefix is None:  # the model embeds an object for this kind: it must name its ids
+        raise ValueError(f"the contract gives {kind} tokens no embedded object id prefix")
+    return prefix
 
 
 def fingerprint(salt: bytes, value: str) -> str:
@@ -90,7 +90,7 @@ def _fill_card(
     for spec in response_fields("card"):
         if spec.get("in_token"):
             card.setdefault(spec["name"], None)
-    card["id"] = mint(get_kind("card").embedded_id_prefix or "card_")
+    card["id"] = mint(_embedded_prefix("card"))
     card["fingerprint"] = fingerprint(salt, number)
     test_card = find_test_card(number)
     if card.get("brand") is None:
@@ -126,7 +126,7 @@ def _fill_bank_account(
     for spec in response_fields("bank_account"):
         if spec["type"] == "string":
             bank.setdefault(spec["name"], None)
-    bank["id"] = mint(get_kind("bank_account").embedded_id_prefix or "ba_")
+    bank["id"] = mint(_embedded_prefix("bank_account"))
     bank["fingerprint"] = fingerprint(salt, wire(source.get("account_number")))
     if bank.get("currency") is None:
         # currency is never null [SDK]; when not sent, the country's documented test currency.
