@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -25,6 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support import clean_env, free_port
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
 STEP_TIMEOUT_S = 300
@@ -50,12 +50,6 @@ def _step(job: Mapping[str, Any], name: str) -> dict[str, Any]:
     found = [s for s in job["steps"] if s.get("name") == name]
     assert len(found) == 1, f"no single step named {name!r}"
     return found[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run_step(
@@ -120,18 +114,17 @@ def test_recipe_steps_run_and_pass(tmp_path: Path) -> None:
     job = _job(workflow())
     env = {k: str(v) for k, v in job["env"].items()}
     env.update(
-        CANDIDATE_PORT=str(_free_port()),
+        CANDIDATE_PORT=str(free_port()),
         REPORT_DIR=str(tmp_path / "reports"),
         # Fewer cases than CI: this checks the plumbing, the mutation suite checks the engine.
         FUZZ_MAX_EXAMPLES="5",
     )
-    env = {
-        **os.environ,
+    env = clean_env(
         **env,
         # `contracttk` must resolve to this interpreter's console script, as after the
         # workflow's install step.
-        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-    }
+        PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    )
     pid_file = tmp_path / "candidate.pid"
     try:
         started = _run_step(_step(job, "Start candidate"), env, tmp_path)
