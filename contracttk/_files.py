@@ -11,6 +11,7 @@ import json
 import os
 import stat
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,13 @@ def write_atomic(
         folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes the file owner-only; the result gets the mode a plain open() would
+        # give it (the umask's), or keeps the mode of the file it replaces.
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.fchmod(fd, mode)
         data = text if isinstance(text, bytes) else text.encode("utf-8")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -44,6 +52,14 @@ def write_atomic(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@cache
+def _umask() -> int:
+    # Read once (setting it is the only way to read it, and it is process-wide).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load_tool_document(
