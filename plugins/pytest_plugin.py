@@ -7,7 +7,9 @@ Two parts, both free unless used:
   ini key ``contracttk_url``) adds the whole suite as pytest items named
   ``contracttk::<area>::<case>`` -- no test file needed -- and the fixtures
   ``contracttk_target`` / ``contracttk_strategies`` for test authors. Without a URL the
-  plugin registers its options and markers and does nothing else.
+  plugin registers its options and markers, prints the Faker seed in the report header, and
+  puts back Hypothesis as it ships where schemathesis's plugin patched it
+  (``hypothesis_guard``).
 
 Importing this module costs almost nothing: schemathesis, Hypothesis, Faker, jsonschema
 and requests are imported inside hooks that only run when the suite is asked for.
@@ -19,6 +21,8 @@ import os
 from typing import Any
 
 import pytest
+
+from contracttk.conformance.fields import FIELDS, METAVARS
 
 # stripe_faker and its hooks live in faker_fixture.py; pytest registers the names imported here.
 from .faker_fixture import pytest_report_header, pytest_runtest_makereport, stripe_faker  # noqa: F401
@@ -32,25 +36,11 @@ _ENV_PREFIX = "CONTRACTTK_"
 _SELECT_KEY = pytest.StashKey[list]()
 SUITE_PLUGIN_NAME = "contracttk-suite"
 SETTINGS_WORKER_KEY = "contracttk_settings"
-# The raw settings the suite reads (names as in contracttk.conformance.settings.FIELDS):
-# repeated here, not imported, so that loading this module costs nothing.
-_OPTIONS: tuple[tuple[str, str, str], ...] = (
-    ("url", "URL", "base URL of the /v1/tokens API to test (enables the suite)"),
-    ("api_key", "KEY", "secret API key (default: the reference server's test key)"),
-    ("publishable_key", "KEY", "publishable key (enables the publishable-key items)"),
-    ("live_key", "KEY", "live secret key (enables the live-mode items)"),
-    ("seed", "SEED", "integer seed, or 'last' to rerun the previous run's seed"),
-    ("max_examples", "N", "generated cases per generated item; bounds every phase"),
-    ("timeout", "SECONDS", "seconds for one whole request (default 10)"),
-    ("max_response_bytes", "BYTES", "largest answer read; larger is a finding"),
-    ("kind", "KINDS", "token kinds to test, comma-separated (default: all)"),
-    ("include_check", "CHECKS", "only these checks or groups, comma-separated"),
-    ("exclude_check", "CHECKS", "not these checks or groups, comma-separated"),
-    ("max_time", "SECONDS", "stop generating new cases after this many seconds"),
-    ("max_failures", "N", "stop after this many hard failures"),
-    ("report", "PATH", "write the JSON report here"),
-    ("junit_xml", "PATH", "write a JUnit XML file with one test case per finding"),
-    ("baseline", "PATH", "fail only on findings this earlier report does not have"),
+# The raw settings the suite reads, from the engine's own list (a stdlib-only module: no
+# engine import at load).
+_OPTIONS: tuple[tuple[str, str, str], ...] = tuple(
+    (name, METAVARS[name], FIELDS[name] + (" (enables the suite)" if name == "url" else ""))
+    for name in METAVARS
 )
 
 
@@ -77,7 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="contracttk_allow_live_keys",
         action="store_true",
         default=False,
-        help="accept sk_live_/pk_live_/rk_live_ keys (refused by default)",
+        help=f"{FIELDS['allow_live_keys']} (refused by default)",
     )
 
 

@@ -44,12 +44,7 @@ def _request(ex: Mapping[str, Any], settings: Settings) -> tuple[RequestInfo, by
 
     headers = dict(req.get("headers") or {})
     role = req.get("key")
-    key = {
-        "secret": settings.api_key,
-        "publishable": settings.publishable_key,
-        "live": settings.live_key,
-        "other": UNKNOWN_TEST_KEY,
-    }.get(role)
+    key = UNKNOWN_TEST_KEY if role == "other" else settings.key_for(str(role))
     if role not in (None, "none"):
         if key is None:
             return None

@@ -75,17 +75,7 @@ def key_role(request: RequestInfo, settings: Settings) -> str:
     key = request.api_key
     if key is None:
         return "none"
-    for role in ("secret", "publishable", "live"):
-        if (
-            key
-            == {
-                "secret": settings.api_key,
-                "publishable": settings.publishable_key,
-                "live": settings.live_key,
-            }[role]
-        ):
-            return role
-    return "other"
+    return settings.role_of(key) or "other"
 
 
 def _shell_quote(text: str) -> str:

@@ -150,18 +150,11 @@ class Runner:
 
     def key_for(self, role: str) -> str | None:
         """The configured key for ``role`` (``secret``, ``publishable``, ``live``)."""
-        return {
-            "secret": self.settings.api_key,
-            "publishable": self.settings.publishable_key,
-            "live": self.settings.live_key,
-        }[role]
+        return self.settings.key_for(role)
 
     def role_of(self, key: str) -> str | None:
         """``secret``/``publishable``/``live`` for a configured key, else None."""
-        for role in ("secret", "publishable", "live"):
-            if key == self.key_for(role):
-                return role
-        return None
+        return self.settings.role_of(key)
 
     # -- sending ----------------------------------------------------------------------------
 

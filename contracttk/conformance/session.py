@@ -25,7 +25,7 @@ from .repro import example_record
 from .results import ItemResult
 from .runner import Limits
 from .settings import Settings, SettingsError
-from .suite import SUITE, item_names, run_item
+from .suite import item_names, run_item
 from .transport import Target
 
 __all__ = ["RunState"]
@@ -218,10 +218,6 @@ class RunState:
         if any(f.strength == "hard" and not f.baseline for f in self.findings):
             return EXIT_FAILURES
         return EXIT_OK
-
-    def suite_size(self) -> int:
-        """How many items the suite has."""
-        return len(SUITE)
 
 
 def _junit(path: str, doc: Mapping[str, Any]) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from contracttk.contract import KIND_NAMES
 from contracttk.defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 
+from .fields import FIELDS
 from .keys import KeyPolicyError, check_key, check_url
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT
 
@@ -36,27 +37,6 @@ DEFAULT_MAX_EXAMPLES = 60
 """Generated cases per generated item (fuzz items: twice this, half positive, half negative)."""
 MIN_TIMEOUT = 0.1
 SEED_CACHE_KEY = "contracttk/seed"
-
-FIELDS: dict[str, str] = {
-    "url": "base URL of the /v1/tokens API to test",
-    "api_key": "secret API key (default: the reference server's test key)",
-    "publishable_key": "publishable key (enables the publishable-key items)",
-    "live_key": "live secret key (enables the live-mode items; needs live keys allowed)",
-    "allow_live_keys": "accept sk_live_/pk_live_/rk_live_ keys",
-    "seed": "integer seed, or 'last' to rerun the previous run's seed",
-    "max_examples": "generated cases per generated item; bounds every phase",
-    "timeout": "seconds for one whole request (connect + complete answer)",
-    "max_response_bytes": "largest answer read (larger: a finding)",
-    "kind": "token kinds to test, comma-separated (default: all six)",
-    "include_check": "only these checks or check groups, comma-separated",
-    "exclude_check": "not these checks or check groups, comma-separated",
-    "max_time": "stop generating new cases after this many seconds",
-    "max_failures": "stop after this many hard failures",
-    "report": "write the JSON report here",
-    "junit_xml": "write a JUnit XML file here (one test case per finding)",
-    "baseline": "a previous JSON report: fail only on findings it does not have",
-}
-"""Every raw setting and what it means (front ends derive their help texts from this)."""
 
 
 class SettingsError(ValueError):
@@ -115,13 +95,25 @@ class Settings:
         d["checks"] = frozenset(d.get("checks", ()))
         return cls(**d)
 
+    def key_for(self, role: str) -> str | None:
+        """The configured key for ``role`` (``secret``, ``publishable``, ``live``), or None."""
+        return {
+            "secret": self.api_key,
+            "publishable": self.publishable_key,
+            "live": self.live_key,
+        }.get(role)
+
+    def role_of(self, key: str | None) -> str | None:
+        """``secret``/``publishable``/``live`` for a configured key, else None."""
+        if key:
+            for role in ("secret", "publishable", "live"):
+                if key == self.key_for(role):
+                    return role
+        return None
+
     def secrets(self) -> tuple[str, ...]:
         """The keys in use (masked wherever they would be printed)."""
         return tuple(k for k in (self.api_key, self.publishable_key, self.live_key) if k)
-
-    def check_enabled(self, name: str) -> bool:
-        """True when check ``name`` runs in this run."""
-        return not self.checks or name in self.checks
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str | None:

@@ -239,3 +239,14 @@ def test_without_a_key_the_reference_test_keys_are_used_and_said_so() -> None:
     s = resolve({"url": "http://127.0.0.1:1", "seed": 1})
     assert s.key_defaulted
     assert STRIPE_KEY.fullmatch(s.api_key) and s.api_key.startswith("sk_test_")
+
+
+def test_the_plugin_offers_every_setting_with_the_engines_words() -> None:
+    from contracttk.plugins.pytest_plugin import _OPTIONS, option_name
+
+    from contracttk.conformance.fields import FIELDS
+
+    offered = {name: text for name, _, text in _OPTIONS}
+    assert set(offered) | {"allow_live_keys"} == set(FIELDS)
+    assert all(text.startswith(FIELDS[name]) for name, text in offered.items())
+    assert option_name("allow_live_keys") == "--contracttk-allow-live-keys"
