@@ -41,7 +41,16 @@ from . import domain as D
 from ._iso import ISO_COUNTRIES, ISO_CURRENCIES
 from ._kinds import KIND_NAMES, get_kind
 from ._params import Param, bracket_path, param_tree, shared_params
-from ._wire import INT_RE, NUM_RE, as_map, as_text, digit_order, is_container, is_digits
+from ._wire import (
+    INT_RE,
+    NUM_RE,
+    as_map,
+    as_text,
+    digit_order,
+    is_container,
+    is_digits,
+    is_ip,
+)
 
 __all__ = ["DomainProblem", "check_domain", "domain_problems"]
 
@@ -218,7 +227,7 @@ class _Ctx:
             ok = text == D.TEST_PHONE or _E164_RE.fullmatch(text)
             problem = None if ok else "is neither the test phone 0000000000 nor an E.164 number"
         elif name == "ip":
-            problem = None if _is_ip(text) else "is not an IPv4 or IPv6 address"
+            problem = None if is_ip(text) else "is not an IPv4 or IPv6 address"
         elif name == "gender":
             problem = None if text in _GENDERS else "is neither 'male' nor 'female' [SDK docstring]"
         elif name in ("id_number", "id_number_secondary"):
@@ -341,13 +350,3 @@ class _Ctx:
                 continue  # the oracle's wrong_type / empty_item
             if text != understood:
                 self.add(path, f"{_shown(item_spec, text)} is not a path the model can expand")
-
-
-def _is_ip(text: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True

@@ -24,11 +24,11 @@ from ._errors import Strength
 from ._kinds import get_kind
 from ._params import bracket_path
 from ._protocol import is_object_id, is_token_id
+from ._wire import is_ip
 
-__all__ = ["CHECK_VALUES", "SHORT_SECRET", "FieldRule", "sensitive_values", "token_rules"]
+__all__ = ["SHORT_SECRET", "FieldRule", "sensitive_values", "token_rules"]
 
 _MISSING = object()
-CHECK_VALUES = ("pass", "fail", "unavailable", "unchecked")
 H, W = Strength.HARD, Strength.WARNING
 SHORT_SECRET = 8
 """Secrets shorter than this (a CVC, ``ssn_last_4``) are echoed only as a whole value or word:
@@ -112,15 +112,7 @@ def is_ip_or_null(value: Any) -> bool:
     """``None`` or a string that is an IPv4/IPv6 address."""
     if value is None:
         return True
-    if not isinstance(value, str):
-        return False
-    import ipaddress  # lazily: the CLI imports this package on every start
-
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and is_ip(value)
 
 
 _ALNUM_RE = re.compile(r"[A-Za-z0-9]+")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 from ._kinds import get_kind
-from ._semantics import CHECK_VALUES, FieldRule, H, W, embedded_id_rules
+from ._params import response_fields
+from ._semantics import FieldRule, H, W, embedded_id_rules
 from ._wire import normalise_exp_year, wire
 from .domain import (
     IBAN_COUNTRIES,
@@ -20,6 +22,15 @@ from .domain import (
 
 __all__ = ["CARD_ECHO", "bank_account_rules", "card_rules"]
 
+
+@cache
+def _values(obj: str, name: str) -> tuple[Any, ...]:
+    """The values the response data (``data/params.json``, from the SDK's docstrings) lists
+    for ``obj.name``: written once there, for the schemas and these rules alike."""
+    [spec] = [f for f in response_fields(obj) if f["name"] == name]
+    return tuple(spec["values"])
+
+
 CARD_ECHO = (
     "name",
     "address_line1",
@@ -29,21 +40,6 @@ CARD_ECHO = (
     "address_zip",
     "address_country",
 )
-# Value sets [SDK docstrings of Card]: "MasterCard" is the legacy object's spelling.
-CARD_BRANDS = (
-    "American Express",
-    "Cartes Bancaires",
-    "Diners Club",
-    "Discover",
-    "Eftpos Australia",
-    "Girocard",
-    "JCB",
-    "MasterCard",
-    "UnionPay",
-    "Visa",
-    "Unknown",
-)
-CARD_FUNDING = ("credit", "debit", "prepaid", "unknown")
 NETWORKS_PREFERRED = ("cartes_bancaires", "mastercard", "visa", "invalid_preference", None)
 _COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _CURRENCY_RE = re.compile(r"[a-z]{3}")
@@ -79,8 +75,10 @@ def card_rules(card: Mapping[str, Any], today: date) -> list[FieldRule]:
             equals=normalise_exp_year(wire(card.get("exp_year")), today),
             from_input=True,
         ),
-        FieldRule(("card", "brand"), H, "[SDK] Card.brand values", one_of=CARD_BRANDS),
-        FieldRule(("card", "funding"), H, "[SDK] Card.funding values", one_of=CARD_FUNDING),
+        FieldRule(("card", "brand"), H, "[SDK] Card.brand values", one_of=_values("card", "brand")),
+        FieldRule(
+            ("card", "funding"), H, "[SDK] Card.funding values", one_of=_values("card", "funding")
+        ),
         FieldRule(
             ("card", "country"),
             W,
@@ -106,7 +104,7 @@ def card_rules(card: Mapping[str, Any], today: date) -> list[FieldRule]:
             ("card", "regulated_status"),
             H,
             "[SDK] Card.regulated_status values",
-            one_of=("regulated", "unregulated", None),
+            one_of=(*_values("card", "regulated_status"), None),
             optional=True,
         ),
         FieldRule(
@@ -142,7 +140,7 @@ def card_rules(card: Mapping[str, Any], today: date) -> list[FieldRule]:
                     ("card", check),
                     H,
                     f"[SDK] [FIX] {sent} was sent: a check result",
-                    one_of=CHECK_VALUES,
+                    one_of=_values("card", check),
                     from_input=True,
                 )
             )

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from ._params import WIRE_PATTERNS
-from .domain import MAX_EXPIRY_YEARS_AHEAD, MAX_EXPIRY_YEARS_BACK
+from .domain import MAX_EXPIRY_YEARS_AHEAD, MAX_EXPIRY_YEARS_BACK, _is_ascii_digits
 
 __all__ = [
     "INT_RE",
@@ -22,6 +22,7 @@ __all__ = [
     "digit_order",
     "is_container",
     "is_digits",
+    "is_ip",
     "normalise_exp_year",
     "wire",
 ]
@@ -55,9 +56,20 @@ def is_container(value: Any) -> bool:
     return isinstance(value, (dict, list)) and bool(value)
 
 
-def is_digits(s: str) -> bool:
-    """ASCII digits only (``str.isdigit`` alone accepts ``"²"`` and full-width digits)."""
-    return s.isascii() and s.isdigit()
+# ASCII digits only (``str.isdigit`` alone accepts ``"²"`` and full-width digits): the
+# domain module's check, the bottom layer's, under the name the model's modules use.
+is_digits = _is_ascii_digits
+
+
+def is_ip(text: str) -> bool:
+    """An IPv4 or IPv6 address."""
+    import ipaddress  # lazily: the CLI imports this package on every start
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def digit_order(key: str) -> tuple[int, str]:
