@@ -4,11 +4,11 @@ schemathesis, when its pytest plugin loads (every pytest run where it is install
 swaps Hypothesis's ``RepresentationPrinter`` for one that prints nothing (a failing
 ``@given`` test then shows ``params=,  # or any other generated value``), raises
 Hypothesis's buffer size, wraps ``register_random`` and caches a reflection helper. Those
-are tuned for schemathesis's own runs. When a pytest session collects neither a contracttk
-conformance item nor a schemathesis test, :func:`restore_hypothesis` puts Hypothesis back
-as it ships, so installing ``contracttk[conformance]`` changes nothing in other tests.
-The conformance items do not need the patches: they print no examples and size their own
-generation.
+are tuned for schemathesis's own runs. When a pytest session collects no schemathesis
+test, :func:`restore_hypothesis` puts Hypothesis back as it ships, so installing
+``contracttk[conformance]`` changes nothing in other tests. contracttk's own conformance
+items count as no schemathesis test: they need none of the patches (they print no
+examples and size their own generation).
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ _SEVERITY = {
     "auth_no_key": 3,
     "auth_bad_key": 3,
     "auth_publishable_retrieve": 3,
-    "auth_live_secret_key": 3,
     "unique_ids": 4,
     "idempotency_replay": 4,
     "idempotency_mismatch": 4,
@@ -61,7 +60,6 @@ _BLOCKABLE = frozenset(
         "idempotency_mismatch",
         "unique_ids",
         "auth_publishable_retrieve",
-        "auth_live_secret_key",
         # An unsupported kind's body refused under a bad or missing key says nothing about
         # the key: the same check on a supported kind does.
         "auth_no_key",
