@@ -22,7 +22,7 @@ _ASCII_DIGITS = "0123456789"
 class BuildContext:
     """What one payload build needs: the picker, the options, the chosen locale's pool."""
 
-    __slots__ = ("_ja", "locale", "pick", "pool", "source", "source_locale", "spec", "today")
+    __slots__ = ("_ja", "_main", "locale", "pick", "source", "source_locale", "spec", "today")
 
     def __init__(
         self,
@@ -38,8 +38,15 @@ class BuildContext:
         self.source_locale = source_locale
         self.today = spec.today_or_now()
         self.locale = locale
-        self.pool = self._pool(locale)
+        self._main: LocalePool | None = None
         self._ja: LocalePool | None = None
+
+    @property
+    def pool(self) -> LocalePool:
+        """The locale's pool, built on first use (pii and cvc_update payloads never use it)."""
+        if self._main is None:
+            self._main = self._pool(self.locale)
+        return self._main
 
     def _pool(self, locale: str) -> LocalePool:
         # A Faker provider's own generator builds its own locale's pool; others a private one.
