@@ -404,11 +404,8 @@ def test_many_slow_connections_are_all_released() -> None:
         try:
             for sock in socks:
                 sock.sendall(b"GET /v1/tokens/tok_x HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            closed = 0
-            for sock in socks:
-                assert read_all(sock).startswith(b"HTTP/1.1 408 ")
-                closed += 1
+            answers = [read_all(sock)[:13] for sock in socks]
         finally:
             for sock in socks:
                 sock.close()
-    assert closed == count
+    assert answers == [b"HTTP/1.1 408 "] * count

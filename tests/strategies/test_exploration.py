@@ -40,6 +40,9 @@ def _violations_reached(strategy: Any, seed_value: int, examples: int = EXAMPLES
     @settings(max_examples=examples, database=None, deadline=None)
     @given(strategy)
     def run(bad: InvalidPayload) -> None:
+        # Counted as the oracle judges the payload, not as the strategy labels it.
+        findings = evaluate_create(bad.params, today=TODAY).findings
+        assert Finding(bad.violation, bad.expected) in findings, bad
         seen.append(bad.violation)
 
     run()

@@ -31,7 +31,7 @@ from contracttk.contract.domain import (
 )
 from contracttk.defaults import UNKNOWN_TEST_KEY
 
-from .secrets import _luhn, luhn_runs
+from .secrets import luhn_ok, luhn_runs
 
 __all__ = ["PUBLIC", "Sent", "files_text", "is_public", "leaks", "strings"]
 
@@ -55,7 +55,7 @@ def is_public(value: str) -> bool:
     return (
         13 <= len(value) <= 19
         and value.isdigit()
-        and not _luhn(value)
+        and not luhn_ok(value)
         and any(value[:-1] + d in PUBLIC_CARDS for d in "0123456789")
     )
 
