@@ -74,6 +74,10 @@ _EXPORTS: dict[str, str] = {
     "no_such_token": "._protocol_errors",
     "publishable_key_forbidden": "._protocol_errors",
     "unrecognized_url": "._protocol_errors",
+    # ._shown
+    "HIDDEN": "._shown",
+    "is_name_like": "._shown",
+    "shown_key": "._shown",
     # ._semantics
     "FieldRule": "._semantics",
     "SHORT_SECRET": "._semantics",

@@ -7,8 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..contract import KIND_NAMES, SHORT_SECRET, ExpectedError, sensitive_values
-from .safe_text import shown_key
+from ..contract import KIND_NAMES, SHORT_SECRET, ExpectedError, sensitive_values, shown_key
 
 __all__ = ["shown_unknown", "without_secrets"]
 

@@ -3,12 +3,10 @@
 Three rules, applied wherever request text reaches an answer or a log line:
 
 * **Parameter names** are echoed (Stripe does: "Received unknown parameter: card[foo]") only
-  while they look like names: ASCII letters, digits, ``_`` and ``-``, no run of three or
-  more digits, not API-key shaped, at most 100 characters per segment. Anything else is a
-  value that ended up in a key (a JSON document posted as a form, a missing ``]`` or ``=``
-  before a card number) and is replaced by ``…`` from the first such segment on
-  (:func:`shown_key`). Why three digits: a CVC has three, every other secret more, and real
-  parameter names carry at most one (``address_line1``, list indexes up to 99).
+  while they look like names (the contract's rule, ``contract/_shown.py``). Anything else
+  is a value that ended up in a key (a JSON document posted as a form, a missing ``]`` or
+  ``=`` before a card number) and is replaced by ``…`` from the first such segment on
+  (:func:`shown_key`).
 * **Free text we must echo** (a token id in "No such token", a path in "Unrecognized
   request URL", an idempotency key) keeps its shape but loses number-like runs: nine or more
   digits, optionally split by single spaces or dashes (ID numbers, account numbers, PANs),
@@ -23,11 +21,9 @@ from __future__ import annotations
 import ast
 import re
 
-from ..contract import mask_key
-
 # Which parameter names may be shown is the contract model's rule: the oracle asserts a
 # shown name where this server shows one (contracttk/contract/_shown.py).
-from ..contract._shown import HIDDEN, shown_key
+from ..contract import HIDDEN, mask_key, shown_key
 
 __all__ = [
     "HIDDEN",
