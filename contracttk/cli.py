@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .defaults import EXIT_USAGE
+from .defaults import EXIT_INTERRUPTED, EXIT_USAGE
 from .errors import ContractTkError
 
 # name -> (module, attribute, one-line help shown by `contracttk --help`)
@@ -65,7 +65,7 @@ class LazyGroup(click.Group):
             fail(str(err), hint=err.hint, code=err.exit_code)
         except KeyboardInterrupt:
             click.secho("Interrupted.", fg="red", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def fail(message: str, *, hint: str | None = None, code: int = EXIT_USAGE) -> None:
@@ -81,7 +81,8 @@ def fail(message: str, *, hint: str | None = None, code: int = EXIT_USAGE) -> No
 def main() -> None:
     """contracttk: contract testing and fixtures for Stripe-like /v1/tokens APIs.
 
-    Exit codes: 0 clean, 1 conformance failures, 2 usage error, 3 target not testable.
+    Exit codes: 0 clean, 1 conformance failures, 2 usage error, 3 target not testable,
+    130 interrupted.
     """
 
 

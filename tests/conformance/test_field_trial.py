@@ -223,7 +223,7 @@ def write_docs() -> None:
             code, doc, stdout = run_trial(url, Path(tmp))
     check_judgement(code, doc, stdout)
     report = _portless(json.dumps(condense(doc), indent=1, ensure_ascii=False)) + "\n"
-    console = _portless(stdout.rstrip("\n").replace("report: " + str(Path(tmp)), "report: "))
+    console = _portless(stdout.rstrip("\n").replace("report: " + str(Path(tmp)) + "/", "report: "))
     for text in (report, console):
         if unmasked_secrets(text):
             raise SystemExit(f"refusing to write: unmasked secrets {unmasked_secrets(text)[:3]}")
