@@ -128,6 +128,8 @@ def _as_of(raw: str | None) -> date:
 def _kinds(raw: tuple[str, ...]) -> tuple[str, ...] | None:
     # `--type card --type pii` and `--type card,pii` both work.
     kinds = tuple(k.strip() for item in raw for k in item.split(",") if k.strip())
+    if raw and not kinds:  # `--type ,` or `--type ""`: a selection of nothing, not "all"
+        raise BadInputError("--type: no token kind given")
     return kinds or None
 
 

@@ -57,6 +57,7 @@ def one_error_line(result: Any) -> str:
     ("args", "message"),
     [
         (["--type", "cheque"], "Error: --type: unknown token kind 'cheque' (choose from "),
+        (["--type", ","], "Error: --type: no token kind given"),
         (["--valid", "-1"], "Error: --valid: must be a non-negative integer, not '-1'"),
         (["--invalid", "-3"], "Error: --invalid: must be a non-negative integer, not '-3'"),
         (["--invalid", "ten"], "Error: --invalid: must be a non-negative integer, not 'ten'"),
