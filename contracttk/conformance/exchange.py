@@ -20,10 +20,12 @@ from contracttk.contract import (
     TOKENS_PATH,
     ApiKey,
     Evaluation,
+    FieldRule,
     evaluate_create,
     key_from_authorization,
     parse_key,
     sensitive_values,
+    token_rules,
 )
 
 __all__ = [
@@ -154,6 +156,20 @@ class RequestInfo:
         if self.params is UNDECODABLE:
             return None
         return evaluate_create(self.params, key=self.parsed_key, today=self.today)
+
+    @cached_property
+    def token_rules(self) -> tuple[FieldRule, ...]:
+        """What the token answering this accepted create must hold (``token_rules``), built
+        once for every check that asks; empty unless the oracle accepts the payload."""
+        ev = self.evaluation if self.is_create else None
+        if ev is None or not ev.accepted or ev.kind is None:
+            return ()
+        livemode = bool(self.parsed_key and self.parsed_key.livemode)
+        return tuple(
+            token_rules(
+                ev.kind, self.params, livemode=livemode, today=self.today, understood=ev.understood
+            )
+        )
 
     def kinds_present(self) -> list[str]:
         """The token kinds whose hash is present in the body."""

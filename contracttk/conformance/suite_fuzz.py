@@ -117,8 +117,9 @@ def _send_case(r: Runner, path: str, case: PlainCase) -> None:
         for k, v in case.path_parameters.items():
             value = str(v)[:MAX_PATH_ID] if v is not None else ""
             path = path.replace("{" + k + "}", quote(value, safe=""))
-    query = case.query
-    if len(path) + (len(encode_loose(dict(query))) if query else 0) > MAX_URL:
+    # Encoded once: measured here, sent as it is (the runner takes a ready query string).
+    query = encode_loose(dict(case.query)).decode("ascii") if case.query else None
+    if len(path) + len(query or "") > MAX_URL:
         r.result.unsent += 1
         return
     r.exchange_later(

@@ -21,7 +21,6 @@ from .domain import (
     MAX_EXPIRY_YEARS_AHEAD,
     MAX_EXPIRY_YEARS_AHEAD_CERTAIN,
     aba_routing_valid,
-    cvc_lengths_for,
     detect_brand,
     iban_valid,
     is_test_card,
@@ -76,8 +75,8 @@ def card_rules(card: Mapping[str, Any], add: Add, key: ApiKey | None, today: dat
             add(N.CARD_CVC_BAD_SHAPE, R.rule_card_cvc(strong=True))
         elif (
             number_ok
-            and detect_brand(number or "") is not None
-            and len(cvc) not in cvc_lengths_for(number or "")
+            and (brand := detect_brand(number or "")) is not None
+            and len(cvc) not in brand.cvc_lengths
         ):
             add(N.CARD_CVC_BRAND_LENGTH, R.rule_card_cvc(strong=False))
     if key is not None and key.livemode and number_ok and is_test_card(number or ""):

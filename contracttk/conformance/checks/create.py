@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracttk.contract import Evaluation, ExpectedError, Strength, malformed_body, token_rules
+from contracttk.contract import Evaluation, ExpectedError, Strength, malformed_body
 
 from ..exchange import RequestInfo, ResponseInfo
 from ..failures import Failure, fail
@@ -103,12 +103,8 @@ def token_semantics(request: RequestInfo, response: ResponseInfo) -> list[Failur
     body = response.json
     if not isinstance(body, dict):
         return [fail("token_semantics", "2xx answer is not a JSON object", request, response)]
-    livemode = bool(request.parsed_key and request.parsed_key.livemode)
     out = []
-    rules = token_rules(
-        ev.kind, request.params, livemode=livemode, today=request.today, understood=ev.understood
-    )
-    for rule in rules:
+    for rule in request.token_rules:
         problem = rule.check(body)
         if problem is None or rule.strength is Strength.NOT_ASSERTED:
             continue

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-from contracttk.contract import SHORT_SECRET, no_such_token, token_rules
+from contracttk.contract import SHORT_SECRET, no_such_token
 
 from ..exchange import INVALID_JSON, UNDECODABLE, RequestInfo, ResponseInfo
 from ..failures import Failure, fail
@@ -206,9 +206,7 @@ def _expected_values(request: RequestInfo, response: ResponseInfo) -> dict[tuple
     ev = request.evaluation if request.is_create else None
     if not (response.ok and ev is not None and ev.accepted and ev.kind):
         return {}
-    livemode = bool(request.parsed_key and request.parsed_key.livemode)
-    rules = token_rules(ev.kind, request.params, livemode=livemode, today=request.today)
-    return {r.path: r.equals for r in rules if r.has_value}
+    return {r.path: r.equals for r in request.token_rules if r.has_value}
 
 
 def _occurrences(text: str, value: str) -> Iterator[int]:
