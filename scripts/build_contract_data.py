@@ -1,6 +1,6 @@
 """Regenerate ``contracttk/contract/data/params.json`` from a parameter harvest.
 
-The harvest (``token-params.json``, kept outside this repository) holds the [SDK] parameter
+The harvest (``token-params.json``; a copy is ``tests/data/token-params.json``) holds the [SDK] parameter
 classes with [HSPEC] maxLengths from the 2022 spec and provenance notes. contracttk carries
 its own compact contract description so that a fresh machine needs nothing else. Run:
 

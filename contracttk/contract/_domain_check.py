@@ -128,6 +128,11 @@ def _shown(param: Param, text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+def _cut(number: str) -> str:
+    """A number for a message, cut like every other shown value (a fuzzer sends 400 digits)."""
+    return number if len(number) <= 40 else number[:37] + "..."
+
+
 def _free_text_problem(text: str, limit: int | None) -> str | None:
     if text != text.strip():
         return "has leading or trailing whitespace"
@@ -262,14 +267,14 @@ class _Ctx:
         value = float(text)
         if param.name == "percent_ownership":
             if not 0 <= value <= 100:
-                self.add(path, f"{text} is not a percentage from 0 to 100")
+                self.add(path, f"{_cut(text)} is not a percentage from 0 to 100")
         elif param.name == "date":
             if not EARLIEST_TIMESTAMP <= value <= self.latest_timestamp:
-                self.add(path, f"{text} is not a Unix timestamp between 2000 and today")
+                self.add(path, f"{_cut(text)} is not a Unix timestamp between 2000 and today")
         elif param.name in _DATE_KEYS:
             return  # judged with its siblings in calendar_date
         elif value < 0:
-            self.add(path, f"{text} is negative")
+            self.add(path, f"{_cut(text)} is negative")
 
     def text(self, path: str, text: str, limit: int | None) -> None:
         problem = _free_text_problem(text, limit)

@@ -1,8 +1,9 @@
 """Expected Stripe errors: what status, ``type``, ``code`` and ``param`` a bad request gets,
 and how strongly each of those is established (basis tags: :mod:`._sources`).
 
-Every error the contract knows is built by a factory here, so the server, the checks,
-the generators and the fixture files all say the same thing.
+Every error the contract knows is built by a factory (the parameter errors here, the
+protocol errors in :mod:`._protocol_errors`), so the server, the checks, the generators and
+the fixture files all say the same thing.
 """
 
 from __future__ import annotations

@@ -38,10 +38,9 @@ from contracttk.contract import (
 
 D = date(2025, 6, 15)
 
-# Entries where today's model contradicts the facts (issue 9 audit). strict: once the model is
-# corrected they XPASS and fail the run, so the mark is removed with the fix.
 # Catalogue entries the model got wrong (the issue 9 audit): all corrected; kept empty so a
-# newly found one can be marked here, strict, until the model is fixed.
+# newly found one can be marked here, strict (an XPASS fails the run once the model is
+# fixed, so the mark goes with the fix).
 KNOWN_WRONG: dict[str, str] = {}
 
 
