@@ -35,6 +35,7 @@ def test_key_helpers_load_without_the_catalogue() -> None:
     before, after = out.stdout.strip().split("] [")
     assert before == "["
     assert "_violations" not in after and "_oracle" not in after and "domain" not in after
+    assert "_brands" not in after and "_test_values" not in after
     assert "contracttk.contract._kinds" in after
 
 
