@@ -15,7 +15,7 @@ import sys
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from support.facts import USE_TIME_CARDS, data_file
+from support.facts import US_TEST_ACCOUNTS, USE_TIME_CARDS, data_file
 from support.secrets import luhn_ok
 
 from contracttk.contract import domain as d
@@ -455,17 +455,7 @@ def test_aba_rejects_bad_shape(bad: str) -> None:
 # Bank accounts and IBANs
 # --------------------------------------------------------------------------------------------
 
-DOC_US_ACCOUNTS = {
-    "000123456789",
-    "000111111116",
-    "000111111113",
-    "000222222227",
-    "000333333335",
-    "000444444440",
-    "000888888883",
-    "000999999991",
-    "000999999992",
-}
+DOC_US_ACCOUNTS = US_TEST_ACCOUNTS
 TEST_BANK = "STRIPE TEST BANK"
 DOC_IBANS = {
     "DE89370400440532013000": "eur",
